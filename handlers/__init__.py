@@ -1,0 +1,1 @@
+"""Platform-neutral conversations: one router module per feature, one engine that runs them."""
