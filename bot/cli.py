@@ -20,12 +20,15 @@ DEMO_DATABASE = "partnerbot-demo.db"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="partnerbot", description="渠道伙伴助手 / partner assistant")
+    parser = argparse.ArgumentParser(
+        prog="partnerbot", description="渠道伙伴助手 / partner assistant"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="chat with a seeded demo network in the terminal")
-    demo.add_argument("--as", dest="persona", choices=["distributor", "tier1", "rep", "manager",
-                                                         "newcomer"])
+    demo.add_argument(
+        "--as", dest="persona", choices=["distributor", "tier1", "rep", "manager", "newcomer"]
+    )
     demo.add_argument("--lang", choices=SUPPORTED_LOCALES)
     demo.add_argument("--script", type=Path, help="play the lines of FILE and print the transcript")
     demo.add_argument("--database", default=DEMO_DATABASE, help="SQLite file for the demo")
@@ -58,8 +61,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.command in ("run",) else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.command in ("run",) else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         settings = (
             load_settings(database_url=f"sqlite+aiosqlite:///{args.database}")
@@ -82,10 +87,11 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 return await _run(app)
             case "db":
                 await migrate.upgrade(app.db)
-                print(app.translator.gettext(settings.default_locale, "Database is up to date."))
+                t = app.translator.bind(settings.default_locale)
+                print(t("Database is up to date."))
                 return 0
             case "import" | "export":
-                from bot import transfer  # noqa: PLC0415
+                from bot import transfer
 
                 return await transfer.run(app, args.command, args.kind, args.file)
             case "invite":
@@ -114,8 +120,9 @@ async def _demo(app: App, args: argparse.Namespace) -> int:
         print(await play_script(chat, lines))
         return 0
     print(t("partnerbot demo — a seeded network in {path}", path=args.database))
-    print(t("A newcomer can join with the invitation code {code}.",
-            code=format_code(DEMO_INVITATION)))
+    print(
+        t("A newcomer can join with the invitation code {code}.", code=format_code(DEMO_INVITATION))
+    )
     print(await chat.switch(args.persona or ""))
     if not args.persona:
         picked = await asyncio.to_thread(input, "> ")
@@ -140,20 +147,37 @@ async def _invite_create(app: App, args: argparse.Namespace) -> int:
     try:
         async with app.db.transaction() as session:
             invitation = await create_invitation(
-                session, app.clock, Role(args.role), distributor_code=args.distributor,
-                user_code=args.user, invitee_name=args.name, valid_for=timedelta(days=args.days),
+                session,
+                app.clock,
+                Role(args.role),
+                distributor_code=args.distributor,
+                user_code=args.user,
+                invitee_name=args.name,
+                valid_for=timedelta(days=args.days),
             )
     except InvitationRefused as exc:
         print(t(INVITATION_ERRORS[exc.reason]), file=sys.stderr)
         return 1
     code = format_code(invitation.code)
     if args.json:
-        print(json.dumps({"code": code, "role": invitation.role,
-                          "distributor": args.distributor,
-                          "expires_at": invitation.expires_at.isoformat()}))
+        print(
+            json.dumps(
+                {
+                    "code": code,
+                    "role": invitation.role,
+                    "distributor": args.distributor,
+                    "expires_at": invitation.expires_at.isoformat(),
+                }
+            )
+        )
     else:
-        print(t("Invitation code {code} (valid until {time})", code=code,
-                time=local_time(invitation.expires_at, app.settings.timezone)))
+        print(
+            t(
+                "Invitation code {code} (valid until {time})",
+                code=code,
+                time=local_time(invitation.expires_at, app.settings.timezone),
+            )
+        )
     return 0
 
 
@@ -166,9 +190,11 @@ def _invitation_errors() -> dict[object, str]:
         InvitationError.UNKNOWN_USER: N_("No user has that code."),
         InvitationError.DISTRIBUTOR_REQUIRED: N_("Staff invitations need --distributor CODE."),
         InvitationError.DISTRIBUTOR_NOT_ALLOWED: N_(
-            "Brand roles (field rep, manager, admin) belong to no distributor."),
+            "Brand roles (field rep, manager, admin) belong to no distributor."
+        ),
         InvitationError.WRONG_TIER: N_(
-            "tier1_staff needs a tier-1 distributor; distributor_staff a tier-2 one."),
+            "tier1_staff needs a tier-1 distributor; distributor_staff a tier-2 one."
+        ),
         InvitationError.USER_ALREADY_BOUND: N_("That user has already joined."),
     }
 

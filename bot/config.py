@@ -60,7 +60,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (use a name like Asia/Shanghai)") from exc
+            raise ValueError(
+                f"unknown time zone {value!r} (use a name like Asia/Shanghai)"
+            ) from exc
         return value
 
     @field_validator("default_locale")

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from domain.db import Database
 from domain.enums import Platform, Role
 from domain.models import ChatIdentity, User
-from handlers.formatting import role_name
 from handlers.engine import Engine
+from handlers.formatting import role_name
 from handlers.i18n import Translate, Translator
 from handlers.types import Incoming, Reply
 
@@ -85,9 +85,16 @@ class ConsoleChat:
             role = ROLE_ALIASES[wanted.lower()]
             chosen = next((p for p in people if p.role is role), None)
         elif wanted:
-            chosen = next((p for p in people if p.ref.lower() == wanted.lower()
-                           or p.name == wanted or (p.ref == NEWCOMER and wanted == NEWCOMER)),
-                          None)
+            chosen = next(
+                (
+                    p
+                    for p in people
+                    if p.ref.lower() == wanted.lower()
+                    or p.name == wanted
+                    or (p.ref == NEWCOMER and wanted == NEWCOMER)
+                ),
+                None,
+            )
         if chosen is None:
             return self._people_list(people)
         self.person = chosen
@@ -112,7 +119,7 @@ class ConsoleChat:
         """One line typed at the terminal; returns what the terminal prints back."""
         stripped = text.strip()
         if stripped.split(" ", 1)[0].lower() == "/switch":
-            return await self.switch(stripped[len("/switch"):])
+            return await self.switch(stripped[len("/switch") :])
         incoming = Incoming(
             platform=Platform.CONSOLE,
             user_ref=self.person.ref,

@@ -12,16 +12,22 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.messages = Counter(
-            "partnerbot_messages_handled", "Messages handled by the conversation engine",
-            ["platform"], registry=self.registry,
+            "partnerbot_messages_handled",
+            "Messages handled by the conversation engine",
+            ["platform"],
+            registry=self.registry,
         )
         self.errors = Counter(
-            "partnerbot_message_errors", "Messages whose handling failed",
-            ["platform"], registry=self.registry,
+            "partnerbot_message_errors",
+            "Messages whose handling failed",
+            ["platform"],
+            registry=self.registry,
         )
         self.latency = Histogram(
-            "partnerbot_message_seconds", "Time to handle one message, database included",
-            ["platform"], registry=self.registry,
+            "partnerbot_message_seconds",
+            "Time to handle one message, database included",
+            ["platform"],
+            registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import dialect_of
 from domain.enums import Platform
 from domain.models import ConversationState
 
@@ -36,7 +38,7 @@ async def open_conversation(
     On PostgreSQL the row lock makes a second process wait for the first to finish this
     person's message; SQLite transactions already hold the database write lock.
     """
-    values = {
+    values: dict[str, Any] = {
         "platform": key.platform.value,
         "chat_ref": key.chat_ref,
         "user_ref": key.user_ref,
@@ -54,7 +56,7 @@ async def open_conversation(
         ConversationState.chat_ref == key.chat_ref,
         ConversationState.user_ref == key.user_ref,
     )
-    dialect = session.bind.dialect.name
+    dialect = dialect_of(session)
     if dialect == "postgresql":
         query = query.with_for_update()
     conversation = (await session.execute(query)).scalar_one_or_none()

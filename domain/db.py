@@ -8,9 +8,19 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+def dialect_of(session: AsyncSession) -> str:
+    """ "sqlite" or "postgresql": for the few statements that differ (upserts, row locks)."""
+    return session.get_bind().dialect.name
 
 
 class UnsupportedDatabase(ValueError):

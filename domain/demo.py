@@ -63,34 +63,72 @@ async def seed_demo_network(session: AsyncSession, clock: Clock, timezone: str) 
     now = clock.now()
     people: dict[str, User] = {}
     for code, name, role, _distributor, locale in PEOPLE:
-        people[code] = User(code=code, name=name, role=role.value, locale=locale,
-                            timezone=timezone, active=True, created_at=now)
+        people[code] = User(
+            code=code,
+            name=name,
+            role=role.value,
+            locale=locale,
+            timezone=timezone,
+            active=True,
+            created_at=now,
+        )
     session.add_all(people.values())
     await session.flush()
     distributors: dict[str, Distributor] = {}
     for code, name, tier, parent, province, city, grade, joined in DISTRIBUTORS:
-        row = Distributor(code=code, name=name, tier=tier, province=province, city=city,
-                          grade=grade, status="active", joined_on=joined,
-                          parent_id=distributors[parent].id if parent else None,
-                          rep_id=people["R001"].id)
+        row = Distributor(
+            code=code,
+            name=name,
+            tier=tier,
+            province=province,
+            city=city,
+            grade=grade,
+            status="active",
+            joined_on=joined,
+            parent_id=distributors[parent].id if parent else None,
+            rep_id=people["R001"].id,
+        )
         session.add(row)
         await session.flush()
         distributors[code] = row
     for code, _name, _role, distributor, _locale in PEOPLE:
         if distributor:
             people[code].distributor_id = distributors[distributor].id
-        session.add(ChatIdentity(platform=Platform.CONSOLE.value, external_id=code,
-                                 chat_ref=code, user_id=people[code].id,
-                                 display_name=people[code].name, bound_at=now))
+        session.add(
+            ChatIdentity(
+                platform=Platform.CONSOLE.value,
+                external_id=code,
+                chat_ref=code,
+                user_id=people[code].id,
+                display_name=people[code].name,
+                bound_at=now,
+            )
+        )
     categories: dict[str, Category] = {}
     for order, (zh, en) in enumerate(CATEGORIES):
         categories[zh] = Category(name_zh=zh, name_en=en, sort_order=order)
     session.add_all(categories.values())
     await session.flush()
     for sku, zh, en, category, unit, multiple, moq in PRODUCTS:
-        session.add(Product(sku=sku, name_zh=zh, name_en=en, category_id=categories[category].id,
-                            unit=unit, pack_multiple=multiple, min_order_qty=moq, active=True))
-    session.add(Invitation(code=DEMO_INVITATION, role=Role.DISTRIBUTOR_STAFF.value,
-                           distributor_id=distributors["D2002"].id, created_at=now,
-                           expires_at=now + timedelta(days=3650)))
+        session.add(
+            Product(
+                sku=sku,
+                name_zh=zh,
+                name_en=en,
+                category_id=categories[category].id,
+                unit=unit,
+                pack_multiple=multiple,
+                min_order_qty=moq,
+                active=True,
+            )
+        )
+    session.add(
+        Invitation(
+            code=DEMO_INVITATION,
+            role=Role.DISTRIBUTOR_STAFF.value,
+            distributor_id=distributors["D2002"].id,
+            created_at=now,
+            expires_at=now + timedelta(days=3650),
+        )
+    )
     return True

@@ -145,7 +145,9 @@ async def _lock_state(session: AsyncSession, account: ChatAccount) -> CodeAttemp
     return await session.get(CodeAttempts, (account.platform.value, account.external_id))
 
 
-async def lockout_until(session: AsyncSession, clock: Clock, account: ChatAccount) -> datetime | None:
+async def lockout_until(
+    session: AsyncSession, clock: Clock, account: ChatAccount
+) -> datetime | None:
     attempts = await _lock_state(session, account)
     if attempts and attempts.locked_until and attempts.locked_until > clock.now():
         return attempts.locked_until
@@ -203,7 +205,7 @@ async def _claim(
     if user is None:
         user = User(
             code=_new_user_code(),
-            name=invitation.invitee_name or account.display_name or "—",
+            name=(invitation.invitee_name or account.display_name or "").strip()[:100],
             role=invitation.role,
             distributor_id=invitation.distributor_id,
             locale=locale,

@@ -54,7 +54,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy's documented spelling
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
 
 
 class Distributor(Base):
@@ -69,9 +73,7 @@ class Distributor(Base):
     city: Mapped[str] = mapped_column(String(50))
     grade: Mapped[str] = mapped_column(String(1))
     status: Mapped[str] = mapped_column(String(20), default="active")
-    rep_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", use_alter=True), index=True
-    )
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True), index=True)
     joined_on: Mapped[date] = mapped_column(Date)
 
     parent: Mapped[Distributor | None] = relationship(remote_side=[id], lazy="raise")
@@ -178,3 +180,37 @@ class Product(Base):
     pack_multiple: Mapped[int] = mapped_column(Integer, default=1)
     min_order_qty: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class InboundReceipt(Base):
+    """A platform message already handled (Telegram update_id, WeChat MsgId): exactly one effect."""
+
+    __tablename__ = "inbound_receipts"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OutboxMessage(Base):
+    """A message that is not a direct reply, written in the transaction of the change behind it.
+
+    `body` is the rendered message in the recipient's language: {"text": str,
+    "choices": [[label, payload], ...]}. Payloads of notice buttons start with "n:" because they
+    are not bound to the recipient's conversation state; their handlers check everything.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    body: Mapped[dict[str, Any]]
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

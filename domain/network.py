@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -60,7 +60,7 @@ _Parent = aliased(Distributor)
 _Rep = aliased(User)
 
 
-def _card_query():  # type: ignore[no-untyped-def]
+def _card_query() -> Select[Distributor, str | None, str | None]:
     return (
         select(Distributor, _Parent.name, _Rep.name)
         .outerjoin(_Parent, Distributor.parent_id == _Parent.id)
@@ -68,7 +68,8 @@ def _card_query():  # type: ignore[no-untyped-def]
     )
 
 
-def _card(row: Distributor, parent_name: str | None, rep_name: str | None) -> DistributorCard:
+def _card(found: Row[Distributor, str | None, str | None]) -> DistributorCard:
+    row, parent_name, rep_name = found
     return DistributorCard(
         id=row.id,
         code=row.code,
@@ -88,7 +89,7 @@ def _card(row: Distributor, parent_name: str | None, rep_name: str | None) -> Di
 
 async def distributor_card(session: AsyncSession, distributor_id: int) -> DistributorCard | None:
     row = (await session.execute(_card_query().where(Distributor.id == distributor_id))).first()
-    return _card(*row) if row else None
+    return _card(row) if row else None
 
 
 async def person_for_user(session: AsyncSession, user: User) -> Person:
@@ -135,11 +136,15 @@ async def set_locale(session: AsyncSession, user_id: int, locale: str) -> None:
     await session.execute(update(User).where(User.id == user_id).values(locale=locale))
 
 
+async def rename_user(session: AsyncSession, user_id: int, name: str) -> None:
+    await session.execute(update(User).where(User.id == user_id).values(name=name))
+
+
 async def network_of(session: AsyncSession, tier1_id: int) -> Sequence[DistributorCard]:
     rows = await session.execute(
         _card_query().where(Distributor.parent_id == tier1_id).order_by(Distributor.code)
     )
-    return [_card(*row) for row in rows]
+    return [_card(row) for row in rows]
 
 
 async def accounts_of_rep(session: AsyncSession, rep_user_id: int) -> Sequence[DistributorCard]:
@@ -148,14 +153,14 @@ async def accounts_of_rep(session: AsyncSession, rep_user_id: int) -> Sequence[D
         .where(Distributor.rep_id == rep_user_id)
         .order_by(Distributor.tier, Distributor.code)
     )
-    return [_card(*row) for row in rows]
+    return [_card(row) for row in rows]
 
 
 async def distributors_in_scope(session: AsyncSession, person: Person) -> Sequence[DistributorCard]:
     """Every distributor this person may see, in a stable order."""
     if person.role in (Role.MANAGER, Role.ADMIN):
         rows = await session.execute(_card_query().order_by(Distributor.tier, Distributor.code))
-        return [_card(*row) for row in rows]
+        return [_card(row) for row in rows]
     if person.role is Role.FIELD_REP:
         return await accounts_of_rep(session, person.user_id)
     if person.distributor is None:

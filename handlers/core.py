@@ -57,9 +57,12 @@ async def help_command(ctx: Context) -> None:
     t = ctx.t
     if ctx.person is None:
         ctx.reply(
-            t("I am the partner assistant of our brand. To start, send the invitation code "
-              "your field rep or tier-1 distributor gave you (it looks like ABCD-EFGH).")
-            + "\n\n" + _command_list(ctx)
+            t(
+                "I am the partner assistant of our brand. To start, send the invitation code "
+                "your field rep or tier-1 distributor gave you (it looks like ABCD-EFGH)."
+            )
+            + "\n\n"
+            + _command_list(ctx)
         )
         return
     lines = [t("Here is what you can do:"), _command_list(ctx)]
@@ -79,8 +82,10 @@ def _command_list(ctx: Context) -> str:
     seen: set[str] = set()
     for feature in ctx.routers:
         for name, command in feature.commands.items():
-            allowed = command.route.guest if ctx.person is None else (
-                ctx.person.role in command.route.roles
+            allowed = (
+                command.route.guest
+                if ctx.person is None
+                else (ctx.person.role in command.route.roles)
             )
             if allowed and name not in seen:
                 seen.add(name)
@@ -103,8 +108,10 @@ async def language(ctx: Context) -> None:
 
 @router.button("language", guest=True)
 async def language_menu(ctx: Context) -> None:
-    choices = [ctx.choice(name, router.action("set_language"), code)
-               for code, name in LANGUAGE_NAMES.items()]
+    choices = [
+        ctx.choice(name, router.action("set_language"), code)
+        for code, name in LANGUAGE_NAMES.items()
+    ]
     ctx.reply(ctx.t("Choose your language:"), choices, columns=2)
 
 
@@ -119,8 +126,14 @@ async def set_language(ctx: Context) -> None:
 
 def _supported(wanted: str) -> str | None:
     folded = wanted.strip().replace("-", "_").lower()
-    aliases = {"zh": "zh_CN", "cn": "zh_CN", "中文": "zh_CN", "chinese": "zh_CN",
-               "english": "en", "英文": "en"}
+    aliases = {
+        "zh": "zh_CN",
+        "cn": "zh_CN",
+        "中文": "zh_CN",
+        "chinese": "zh_CN",
+        "english": "en",
+        "英文": "en",
+    }
     for locale in SUPPORTED_LOCALES:
         if folded == locale.lower():
             return locale
@@ -136,7 +149,11 @@ async def _switch_language(ctx: Context, locale: str) -> None:
         return
     await set_locale(ctx.session, ctx.person.user_id, locale)
     if ctx.state is not None:
-        ctx.reply(t("I will speak English with you from now on. Carry on where you left off, "
-                    "or send /cancel to stop."))
+        ctx.reply(
+            t(
+                "I will speak English with you from now on. Carry on where you left off, "
+                "or send /cancel to stop."
+            )
+        )
         return
     ctx.main_menu(t("I will speak English with you from now on. What would you like to do?"))

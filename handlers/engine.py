@@ -17,6 +17,7 @@ from domain.conversations import DEFAULT_TTL, ConversationKey, open_conversation
 from domain.db import Database
 from domain.models import ConversationState
 from domain.network import person_for_identity
+from domain.outbox import NOTICE_PREFIX
 from handlers.context import Button, Command, Context, Settings
 from handlers.i18n import Translator, resolve_locale
 from handlers.router import CommandRoute, Route, Router
@@ -130,7 +131,11 @@ class Engine:
     async def handle(self, incoming: Incoming) -> list[Reply]:
         started = time.perf_counter()
         platform = incoming.platform.value
-        if not incoming.user_ref or len(incoming.user_ref) > MAX_REF or len(incoming.chat_ref) > MAX_REF:
+        if (
+            not incoming.user_ref
+            or len(incoming.user_ref) > MAX_REF
+            or len(incoming.chat_ref) > MAX_REF
+        ):
             log.warning("dropped a message with an unusable sender or chat reference")
             return []
         key = ConversationKey(incoming.platform, incoming.chat_ref, incoming.user_ref)
@@ -143,8 +148,12 @@ class Engine:
                 locale = resolve_locale(incoming.language_hint, self.settings.default_locale)
                 t = self.translator.bind(locale)
                 replies = [
-                    Reply(t("Sorry, something went wrong on our side and nothing was changed. "
-                            "Please try again in a moment."))
+                    Reply(
+                        t(
+                            "Sorry, something went wrong on our side and nothing was changed. "
+                            "Please try again in a moment."
+                        )
+                    )
                 ]
         self.observer.handled(platform, time.perf_counter() - started)
         return replies
@@ -202,9 +211,9 @@ class Engine:
         menu = ctx.conversation.menu
         if not text or not menu:
             return None
-        if ctx.conversation.menu_takes_numbers and not ctx.incoming.platform.has_buttons:
-            if text.isdigit() and 1 <= int(text) <= len(menu):
-                return str(menu[int(text) - 1][1])
+        numbered = ctx.conversation.menu_takes_numbers and not ctx.incoming.platform.has_buttons
+        if numbered and text.isdigit() and 1 <= int(text) <= len(menu):
+            return str(menu[int(text) - 1][1])
         folded = text.casefold()
         for label, payload in menu:
             if str(label).casefold() == folded:
@@ -214,9 +223,14 @@ class Engine:
     async def _dispatch(self, ctx: Context) -> None:
         t = ctx.t
         if len(ctx.incoming.text) > MAX_TEXT:
-            ctx.reply(t("That message is too long for me ({count} characters). "
-                        "Please keep it under {limit}.",
-                        count=len(ctx.incoming.text), limit=MAX_TEXT))
+            ctx.reply(
+                t(
+                    "That message is too long for me ({count} characters). "
+                    "Please keep it under {limit}.",
+                    count=len(ctx.incoming.text),
+                    limit=MAX_TEXT,
+                )
+            )
             return
         payload = ctx.incoming.payload or self._typed_choice(ctx)
         if payload is not None:
@@ -226,8 +240,12 @@ class Engine:
         if command is not None:
             found = self.commands.get(command.name)
             if found is None:
-                ctx.reply(t("I don't know the command /{name}. Send /help to see what I can do.",
-                            name=command.name[:32]))
+                ctx.reply(
+                    t(
+                        "I don't know the command /{name}. Send /help to see what I can do.",
+                        name=command.name[:32],
+                    )
+                )
                 return
             ctx.command = command
             await self._run(ctx, found.route)
@@ -245,8 +263,15 @@ class Engine:
         ctx.main_menu(t("Sorry, I didn't understand that. Here is what I can do:"))
 
     async def _press(self, ctx: Context, payload: str) -> None:
-        button = unstamp(payload, ctx.conversation)
-        route = self._buttons.get(button.action) if button else None
+        if payload.startswith(NOTICE_PREFIX):
+            action, _, arg = payload[len(NOTICE_PREFIX) :].partition(":")
+            button: Button | None = Button(action, arg)
+            route = self._buttons.get(action)
+            if route is not None and not route.notice:
+                route = None
+        else:
+            button = unstamp(payload, ctx.conversation)
+            route = self._buttons.get(button.action) if button else None
         if button is None or route is None:
             ctx.reply(ctx.t("This menu has expired. Send /menu for a fresh one."))
             return

@@ -50,15 +50,24 @@ def short_date(day: date) -> str:
 
 
 def distributor_line(t: Translate, card: DistributorCard) -> str:
-    return t("{code} {name} · {city} · grade {grade}", code=card.code, name=card.name,
-             city=card.city, grade=card.grade)
+    return t(
+        "{code} {name} · {city} · grade {grade}",
+        code=card.code,
+        name=card.name,
+        city=card.city,
+        grade=card.grade,
+    )
 
 
 def distributor_card_text(t: Translate, card: DistributorCard) -> str:
     lines = [
         t("{name} ({code})", name=card.name, code=card.code),
-        t("Tier: {tier} · Grade: {grade} · Status: {status}", tier=t(TIER_NAMES[card.tier]),
-          grade=card.grade, status=status_name(t, card.status)),
+        t(
+            "Tier: {tier} · Grade: {grade} · Status: {status}",
+            tier=t(TIER_NAMES[card.tier]),
+            grade=card.grade,
+            status=status_name(t, card.status),
+        ),
         t("Region: {province} {city}", province=card.province, city=card.city),
         t("Parent: {parent}", parent=card.parent_name or t("the brand (direct)")),
         t("Field rep: {rep}", rep=card.rep_name or t("not assigned")),

@@ -62,7 +62,8 @@ async def show_list(ctx: Context) -> None:
 @router.button("card", roles=SEES_OTHERS)
 async def show_card(ctx: Context) -> None:
     person = ctx.person
-    assert person is not None and ctx.button is not None
+    assert person is not None
+    assert ctx.button is not None
     card = (
         await distributor_card(ctx.session, int(ctx.button.arg))
         if ctx.button.arg.isdigit() and len(ctx.button.arg) < 12
@@ -71,8 +72,10 @@ async def show_card(ctx: Context) -> None:
     if card is None or not person.can_see(card):
         ctx.reply(ctx.t("That distributor is not in your network."), [_back(ctx)])
         return
-    ctx.reply(distributor_card_text(ctx.t, card),
-              [ctx.choice(ctx.t("Back to the list"), router.action("list")), _back(ctx)])
+    ctx.reply(
+        distributor_card_text(ctx.t, card),
+        [ctx.choice(ctx.t("Back to the list"), router.action("list")), _back(ctx)],
+    )
 
 
 @router.button("overview", roles=BRAND)
@@ -80,14 +83,19 @@ async def overview(ctx: Context) -> None:
     t = ctx.t
     rows = await network_overview(ctx.session)
     lines = [t("Distributors by province (tier 1 / tier 2):")]
-    lines += [t("{province}: {tier1} / {tier2}", province=row.province, tier1=row.tier1,
-                tier2=row.tier2) for row in rows]
+    lines += [
+        t("{province}: {tier1} / {tier2}", province=row.province, tier1=row.tier1, tier2=row.tier2)
+        for row in rows
+    ]
     total1 = sum(row.tier1 for row in rows)
     total2 = sum(row.tier2 for row in rows)
-    lines.append(t("In all: {tier1} tier-1 and {tier2} tier-2 distributors.", tier1=total1,
-                   tier2=total2))
-    ctx.reply("\n".join(lines),
-              [ctx.choice(t("List all distributors"), router.action("list")), _back(ctx)])
+    lines.append(
+        t("In all: {tier1} tier-1 and {tier2} tier-2 distributors.", tier1=total1, tier2=total2)
+    )
+    ctx.reply(
+        "\n".join(lines),
+        [ctx.choice(t("List all distributors"), router.action("list")), _back(ctx)],
+    )
 
 
 def _back(ctx: Context) -> Choice:

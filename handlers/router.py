@@ -23,6 +23,7 @@ class Route:
     handler: Handler
     roles: frozenset[Role]
     guest: bool = False  # reachable by a chat account that has not joined yet
+    notice: bool = False  # also pressed from a notice (outbox), unbound to conversation state
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +72,19 @@ class Router:
         return register
 
     def button(
-        self, short: str, *, roles: Iterable[Role] = EVERYONE, guest: bool = False
+        self,
+        short: str,
+        *,
+        roles: Iterable[Role] = EVERYONE,
+        guest: bool = False,
+        notice: bool = False,
     ) -> Callable[[Handler], Handler]:
+        """A button handler. `notice=True` also accepts presses from notices sent through the
+        outbox (payload "n:<action>:<arg>"), which carry no conversation stamp: such a handler
+        must check the person's right to act and the current state of what it acts on."""
+
         def register(handler: Handler) -> Handler:
-            self.buttons[self.action(short)] = Route(handler, frozenset(roles), guest)
+            self.buttons[self.action(short)] = Route(handler, frozenset(roles), guest, notice)
             return handler
 
         return register

@@ -1,8 +1,8 @@
-"""network, identities, invitations, conversations, catalogue
+"""Initial schema: network, identities, invitations, conversations, catalogue, outbox
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 16:10:48.694764
+Create Date: 2026-12-03 16:16:49.146745
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import domain.models
-
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -80,6 +79,18 @@ def upgrade() -> None:
     with op.batch_alter_table("distributors", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_distributors_parent_id"), ["parent_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_distributors_rep_id"), ["rep_id"], unique=False)
+
+    op.create_table(
+        "inbound_receipts",
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("received_at", domain.models.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("platform", "key", name=op.f("pk_inbound_receipts")),
+    )
+    with op.batch_alter_table("inbound_receipts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inbound_receipts_received_at"), ["received_at"], unique=False
+        )
 
     op.create_table(
         "products",
@@ -154,6 +165,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_chat_identities_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=200), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=50), nullable=False),
+        sa.Column("body", sa.JSON(), nullable=False),
+        sa.Column("urgent", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("not_before", domain.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("created_at", domain.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", domain.models.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_outbox_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_outbox_dedupe_key")),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_outbox_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_outbox_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "invitations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=16), nullable=False),
@@ -189,6 +222,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("invitations")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_user_id"))
+        batch_op.drop_index(batch_op.f("ix_outbox_status"))
+
+    op.drop_table("outbox")
     with op.batch_alter_table("chat_identities", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_chat_identities_user_id"))
 
@@ -204,6 +242,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_products_category_id"))
 
     op.drop_table("products")
+    with op.batch_alter_table("inbound_receipts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inbound_receipts_received_at"))
+
+    op.drop_table("inbound_receipts")
     with op.batch_alter_table("distributors", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_distributors_rep_id"))
         batch_op.drop_index(batch_op.f("ix_distributors_parent_id"))
