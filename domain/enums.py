@@ -40,6 +40,16 @@ class DistributorStatus(StrEnum):
     TERMINATED = "terminated"
 
 
+class Unit(StrEnum):
+    """How a product is counted when ordered."""
+
+    CASE = "case"  # 箱
+    PIECE = "piece"  # 件
+    BOTTLE = "bottle"  # 瓶
+    BAG = "bag"  # 袋
+    BOX = "box"  # 盒
+
+
 class Platform(StrEnum):
     CONSOLE = "console"
     TELEGRAM = "telegram"

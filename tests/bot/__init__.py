@@ -1,0 +1,1 @@
+"""Tests of the adapters, the HTTP app and the command line."""
