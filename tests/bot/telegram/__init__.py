@@ -1,0 +1,1 @@
+"""The Telegram adapter against the real python-telegram-bot and a fake Bot API server."""

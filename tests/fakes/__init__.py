@@ -1,0 +1,1 @@
+"""Small honest fakes of the outside world (chat platform APIs) for tests."""
