@@ -1,0 +1,1 @@
+"""Delivery and timing: the outbox sender, its pacing, periodic sweeps and the festival calendar."""
