@@ -30,6 +30,18 @@ class Button:
     action: str
     arg: str
 
+    @property
+    def number(self) -> int | None:
+        """The argument as an id or page number; None for anything else a forger might send."""
+        return whole_number(self.arg)
+
+
+def whole_number(text: str, max_digits: int = 12) -> int | None:
+    """ASCII digits only ("²" is a digit to str.isdigit and a crash to int)."""
+    if text.isascii() and text.isdigit() and len(text) <= max_digits:
+        return int(text)
+    return None
+
 
 @dataclass(frozen=True, slots=True)
 class Command:

@@ -13,10 +13,14 @@ from datetime import timedelta
 from typing import Protocol
 
 from domain.clock import Clock
-from domain.conversations import DEFAULT_TTL, ConversationKey, open_conversation, touch_conversation
+from domain.conversations import (
+    DEFAULT_TTL,
+    ConversationKey,
+    open_for_message,
+    save_conversation,
+)
 from domain.db import Database
 from domain.models import ConversationState
-from domain.network import person_for_identity
 from domain.outbox import NOTICE_PREFIX
 from handlers.context import Button, Command, Context, Settings
 from handlers.i18n import Translator, resolve_locale
@@ -53,7 +57,10 @@ class KeyedLocks:
 
     @asynccontextmanager
     async def hold(self, key: ConversationKey) -> AsyncIterator[None]:
-        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        entry = self._locks.get(key)
+        if entry is None:
+            entry = self._locks[key] = (asyncio.Lock(), [0])
+        lock, users = entry
         users[0] += 1
         try:
             async with lock:
@@ -68,6 +75,11 @@ def clean_text(text: str) -> str:
     """Drop control characters and lone surrogates that no database column should hold."""
     text = text.encode("utf-8", "replace").decode("utf-8")
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+
+
+def _usable_ref(ref: str, *, empty: bool = False) -> bool:
+    """A sender or chat reference the database can key a conversation by, unchanged."""
+    return (bool(ref) or empty) and len(ref) <= MAX_REF and clean_text(ref) == ref
 
 
 def parse_command(text: str) -> Command | None:
@@ -131,11 +143,7 @@ class Engine:
     async def handle(self, incoming: Incoming) -> list[Reply]:
         started = time.perf_counter()
         platform = incoming.platform.value
-        if (
-            not incoming.user_ref
-            or len(incoming.user_ref) > MAX_REF
-            or len(incoming.chat_ref) > MAX_REF
-        ):
+        if not _usable_ref(incoming.user_ref) or not _usable_ref(incoming.chat_ref, empty=True):
             log.warning("dropped a message with an unusable sender or chat reference")
             return []
         key = ConversationKey(incoming.platform, incoming.chat_ref, incoming.user_ref)
@@ -161,8 +169,8 @@ class Engine:
     async def _handle(self, incoming: Incoming, key: ConversationKey) -> list[Reply]:
         async with self.db.transaction() as session:
             now = self.clock.now()
-            conversation = await open_conversation(session, key, now, self.ttl)
-            person = await person_for_identity(session, incoming.platform, incoming.user_ref)
+            opened = await open_for_message(session, key, now, self.ttl)
+            conversation, person = opened.conversation, opened.person
             default = self.settings.default_locale
             locale = (
                 person.locale
@@ -170,7 +178,11 @@ class Engine:
                 else conversation.locale or resolve_locale(incoming.language_hint, default)
             )
             ctx = Context(
-                incoming=replace(incoming, text=clean_text(incoming.text)),
+                incoming=replace(
+                    incoming,
+                    text=clean_text(incoming.text),
+                    display_name=clean_text(incoming.display_name),
+                ),
                 session=session,
                 clock=self.clock,
                 translator=self.translator,
@@ -180,18 +192,24 @@ class Engine:
                 conversation=conversation,
                 locale=locale,
             )
-            await self._dispatch(ctx)
+            refused = await self._dispatch(ctx)
             if ctx.state_changed:
                 conversation.version += 1
             replies = [self._stamp_reply(reply, conversation) for reply in ctx.replies]
-            self._remember_menu(replies, conversation)
-            touch_conversation(conversation, now, self.ttl)
+            if not refused:  # a refusal leaves the options on screen as they were
+                self._remember_menu(replies, conversation)
+            await save_conversation(session, opened, now, self.ttl)
         return replies
 
     def _stamp_reply(self, reply: Reply, conversation: ConversationState) -> Reply:
         if not reply.choices:
             return reply
-        stamped = tuple(Choice(c.label, stamp(c.payload, conversation)) for c in reply.choices)
+        stamped = tuple(
+            c
+            if c.payload.startswith(NOTICE_PREFIX)
+            else Choice(c.label, stamp(c.payload, conversation))
+            for c in reply.choices
+        )
         return replace(reply, choices=stamped)
 
     @staticmethod
@@ -212,7 +230,8 @@ class Engine:
         if not text or not menu:
             return None
         numbered = ctx.conversation.menu_takes_numbers and not ctx.incoming.platform.has_buttons
-        if numbered and text.isdigit() and 1 <= int(text) <= len(menu):
+        # isdecimal, not isdigit: "²" or "𐩀" are digits that int() refuses.
+        if numbered and text.isdecimal() and 1 <= int(text) <= len(menu):
             return str(menu[int(text) - 1][1])
         folded = text.casefold()
         for label, payload in menu:
@@ -220,7 +239,8 @@ class Engine:
                 return str(payload)
         return None
 
-    async def _dispatch(self, ctx: Context) -> None:
+    async def _dispatch(self, ctx: Context) -> bool:
+        """Route the message; True when the answer is a refusal that must change nothing."""
         t = ctx.t
         if len(ctx.incoming.text) > MAX_TEXT:
             ctx.reply(
@@ -231,11 +251,10 @@ class Engine:
                     limit=MAX_TEXT,
                 )
             )
-            return
+            return True
         payload = ctx.incoming.payload or self._typed_choice(ctx)
         if payload is not None:
-            await self._press(ctx, payload)
-            return
+            return await self._press(ctx, payload)
         command = parse_command(ctx.text)
         if command is not None:
             found = self.commands.get(command.name)
@@ -246,26 +265,48 @@ class Engine:
                         name=command.name[:32],
                     )
                 )
-                return
+                return True
             ctx.command = command
-            await self._run(ctx, found.route)
-            return
+            return await self._run(ctx, found.route)
+        entry = self._typed_menu_entry(ctx)
+        if entry is not None:
+            # "订货" / "My orders" typed from memory works like the main menu's button.
+            ctx.button = Button(entry, "")
+            return await self._run(ctx, self._buttons[entry])
         if ctx.state is not None and ctx.state in self._states:
-            await self._run(ctx, self._states[ctx.state])
-            return
+            route = self._states[ctx.state]
+            if self._applies(ctx, route):
+                return await self._run(ctx, route)
+            # The state was entered by someone this sender no longer is (a stranger who has
+            # joined since, in another chat; a person since deactivated): it is not theirs.
+            ctx.finish()
         for matcher, route in self._texts:
             if self._applies(ctx, route) and ctx.text and matcher(ctx.text):  # type: ignore[operator]
-                await self._run(ctx, route)
-                return
+                return await self._run(ctx, route)
         if not ctx.text:
             ctx.reply(t("I can read text messages and buttons. Send /menu to see what I can do."))
-            return
+            return True
         ctx.main_menu(t("Sorry, I didn't understand that. Here is what I can do:"))
+        return False
 
-    async def _press(self, ctx: Context, payload: str) -> None:
-        if payload.startswith(NOTICE_PREFIX):
+    def _typed_menu_entry(self, ctx: Context) -> str | None:
+        """The main-menu action whose label (in the reader's language) is exactly this text."""
+        folded = unicodedata.normalize("NFKC", ctx.text).strip().casefold()
+        if not folded or ctx.person is None:
+            return None
+        for entry in ctx.menu_entries():
+            if ctx.t(entry.label).casefold() == folded and entry.action in self._buttons:
+                return entry.action
+        return None
+
+    async def _press(self, ctx: Context, payload: str) -> bool:
+        button: Button | None = None
+        route: Route | None = None
+        if clean_text(payload) != payload:
+            pass  # control characters or broken text: not a payload we ever sent
+        elif payload.startswith(NOTICE_PREFIX):
             action, _, arg = payload[len(NOTICE_PREFIX) :].partition(":")
-            button: Button | None = Button(action, arg)
+            button = Button(action, arg)
             route = self._buttons.get(action)
             if route is not None and not route.notice:
                 route = None
@@ -274,9 +315,9 @@ class Engine:
             route = self._buttons.get(button.action) if button else None
         if button is None or route is None:
             ctx.reply(ctx.t("This menu has expired. Send /menu for a fresh one."))
-            return
+            return True
         ctx.button = button
-        await self._run(ctx, route)
+        return await self._run(ctx, route)
 
     @staticmethod
     def _applies(ctx: Context, route: Route) -> bool:
@@ -284,10 +325,13 @@ class Engine:
             return route.guest
         return ctx.person.role in route.roles
 
-    async def _run(self, ctx: Context, route: Route) -> None:
+    async def _run(self, ctx: Context, route: Route) -> bool:
+        """Run the handler if the sender may; True when refused (server-side permission check)."""
         if self._applies(ctx, route):
             await route.handler(ctx)
-        elif ctx.person is None:
+            return False
+        if ctx.person is None:
             ctx.reply(ctx.t("Please join first: send the invitation code you were given."))
         else:
             ctx.reply(ctx.t("Sorry, that is not available to you."))
+        return True

@@ -66,7 +66,7 @@ async def show_card(ctx: Context) -> None:
     assert ctx.button is not None
     card = (
         await distributor_card(ctx.session, int(ctx.button.arg))
-        if ctx.button.arg.isdigit() and len(ctx.button.arg) < 12
+        if ctx.button.arg.isdecimal() and len(ctx.button.arg) < 12
         else None
     )
     if card is None or not person.can_see(card):

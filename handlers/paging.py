@@ -21,7 +21,7 @@ def page_of(items: Sequence[T], page: int, size: int = PAGE_SIZE) -> tuple[Seque
 
 
 def parse_page(arg: str) -> int:
-    return int(arg) if arg.isdigit() and len(arg) < 6 else 0
+    return int(arg) if arg.isdecimal() and len(arg) < 6 else 0
 
 
 def paged_choices(
