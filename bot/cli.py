@@ -15,8 +15,24 @@ from bot.bootstrap import App, bootstrap
 from bot.config import ConfigError, Settings, load_settings
 from domain import migrate
 from domain.enums import SUPPORTED_LOCALES, Role
+from domain.invitations import InvitationError
+from domain.transfer import IMPORTABLE as IMPORTABLE_KINDS
+from domain.transfer import KINDS as TRANSFER_KINDS
+from handlers.i18n import N_
 
 DEMO_DATABASE = "partnerbot-demo.db"
+
+INVITATION_ERRORS = {
+    InvitationError.UNKNOWN_DISTRIBUTOR: N_("No distributor has that code."),
+    InvitationError.UNKNOWN_USER: N_("No user has that code."),
+    InvitationError.DISTRIBUTOR_REQUIRED: N_("Staff invitations need --distributor CODE."),
+    InvitationError.DISTRIBUTOR_NOT_ALLOWED: N_(
+        "Brand roles (field rep, manager, admin) belong to no distributor."
+    ),
+    InvitationError.WRONG_TIER: N_(
+        "tier1_staff needs a tier-1 distributor; distributor_staff a tier-2 one."
+    ),
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,18 +50,35 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--database", default=DEMO_DATABASE, help="SQLite file for the demo")
 
     commands.add_parser("run", help="serve HTTP (health, metrics, webhooks) and chat platforms")
+    commands.add_parser("scheduler", help="run only the periodic sweeps and the outbox sender")
+
+    outbox = commands.add_parser("outbox", help="the outbox of notices (docs/scheduler.md)")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
+    status = outbox_commands.add_parser("status", help="counts by status, oldest waiting")
+    status.add_argument("--retry-dead", action="store_true", help="queue dead letters again")
+    status.add_argument("--json", action="store_true", help="print JSON")
+
+    greetings = commands.add_parser("greetings", help="holiday greetings")
+    greetings_commands = greetings.add_subparsers(dest="greetings_command", required=True)
+    preview = greetings_commands.add_parser("preview", help="what goes out in a year, and when")
+    preview.add_argument("--year", type=int, required=True)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations")
 
     importer = commands.add_parser("import", help="import a CSV or XLSX file")
-    importer.add_argument("kind", choices=["distributors", "users", "products"])
+    importer.add_argument("kind", choices=IMPORTABLE_KINDS)
     importer.add_argument("file", type=Path)
 
     exporter = commands.add_parser("export", help="export to a CSV or XLSX file")
-    exporter.add_argument("kind", choices=["distributors", "users", "products"])
+    exporter.add_argument("kind", choices=list(TRANSFER_KINDS))
     exporter.add_argument("file", type=Path)
+
+    wechat = commands.add_parser("wechat", help="WeChat Official Account and WeCom")
+    wechat_commands = wechat.add_subparsers(dest="wechat_command", required=True)
+    wechat_menu = wechat_commands.add_parser("menu", help="publish the chat menu")
+    wechat_menu.add_argument("--dry-run", action="store_true", help="print it, publish nothing")
 
     invite = commands.add_parser("invite", help="invitation codes")
     invite_commands = invite.add_subparsers(dest="invite_command", required=True)
@@ -62,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.command in ("run",) else logging.WARNING,
+        level=logging.INFO if args.command in ("run", "scheduler") else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
@@ -74,7 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    return asyncio.run(_dispatch(args, settings))
+    try:
+        return asyncio.run(_dispatch(args, settings))
+    except ConfigError as exc:  # found while wiring (a half-configured platform)
+        print(exc, file=sys.stderr)
+        return 2
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -85,6 +122,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 return await _demo(app, args)
             case "run":
                 return await _run(app)
+            case "scheduler" | "outbox" | "greetings":
+                return await _scheduling(app, args)
             case "db":
                 await migrate.upgrade(app.db)
                 t = app.translator.bind(settings.default_locale)
@@ -96,6 +135,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 return await transfer.run(app, args.command, args.kind, args.file)
             case "invite":
                 return await _invite_create(app, args)
+            case "wechat":
+                from bot.wechat.menu import publish_menu
+
+                return await publish_menu(app, dry_run=args.dry_run)
     finally:
         await app.aclose()
     return 2
@@ -133,10 +176,28 @@ async def _demo(app: App, args: argparse.Namespace) -> int:
 
 async def _run(app: App) -> int:
     from bot.http import serve
+    from bot.scheduling import run_scheduler
 
     await migrate.upgrade(app.db)
-    await serve(app)
+    stop = asyncio.Event()
+    scheduling = asyncio.create_task(run_scheduler(app, stop))
+    try:
+        await serve(app, stop)
+    finally:
+        stop.set()
+        await scheduling
     return 0
+
+
+async def _scheduling(app: App, args: argparse.Namespace) -> int:
+    from bot import scheduling
+
+    await migrate.upgrade(app.db)
+    if args.command == "scheduler":
+        return await scheduling.scheduler_command(app)
+    if args.command == "outbox":
+        return await scheduling.outbox_status(app, retry_dead=args.retry_dead, as_json=args.json)
+    return await scheduling.greetings_preview(app, args.year)
 
 
 async def _invite_create(app: App, args: argparse.Namespace) -> int:
@@ -179,27 +240,6 @@ async def _invite_create(app: App, args: argparse.Namespace) -> int:
             )
         )
     return 0
-
-
-def _invitation_errors() -> dict[object, str]:
-    from domain.invitations import InvitationError
-    from handlers.i18n import N_
-
-    return {
-        InvitationError.UNKNOWN_DISTRIBUTOR: N_("No distributor has that code."),
-        InvitationError.UNKNOWN_USER: N_("No user has that code."),
-        InvitationError.DISTRIBUTOR_REQUIRED: N_("Staff invitations need --distributor CODE."),
-        InvitationError.DISTRIBUTOR_NOT_ALLOWED: N_(
-            "Brand roles (field rep, manager, admin) belong to no distributor."
-        ),
-        InvitationError.WRONG_TIER: N_(
-            "tier1_staff needs a tier-1 distributor; distributor_staff a tier-2 one."
-        ),
-        InvitationError.USER_ALREADY_BOUND: N_("That user has already joined."),
-    }
-
-
-INVITATION_ERRORS = _invitation_errors()
 
 
 if __name__ == "__main__":

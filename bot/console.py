@@ -8,9 +8,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
+from domain.conversations import ConversationKey, offer_menu
 from domain.db import Database
 from domain.enums import Platform, Role
 from domain.models import ChatIdentity, User
+from domain.outbox import OutboxStatus, queued_for
 from handlers.engine import Engine
 from handlers.formatting import role_name
 from handlers.i18n import Translate, Translator
@@ -79,7 +81,7 @@ class ConsoleChat:
         people = await self.people()
         wanted = wanted.strip()
         chosen: ConsolePerson | None = None
-        if wanted.isdigit() and 1 <= int(wanted) <= len(people):
+        if wanted.isdecimal() and 1 <= int(wanted) <= len(people):
             chosen = people[int(wanted) - 1]
         elif wanted.lower() in ROLE_ALIASES:
             role = ROLE_ALIASES[wanted.lower()]
@@ -98,12 +100,47 @@ class ConsoleChat:
         if chosen is None:
             return self._people_list(people)
         self.person = chosen
-        return self.t("You are now {name}.", name=self._describe(chosen))
+        switched = self.t("You are now {name}.", name=self._describe(chosen))
+        notices = await self.show_notices()
+        return f"{switched}\n\n{notices}" if notices else switched
+
+    async def show_notices(self) -> str:
+        """What others sent this person while they were away (approvals, status changes…).
+
+        The console stands in for the outbox sender here: the notices are shown once and the
+        last one's choices become the menu, so typing its number answers it.
+        """
+        async with self.db.transaction() as session:
+            user_id = await session.scalar(
+                select(ChatIdentity.user_id).where(
+                    ChatIdentity.platform == Platform.CONSOLE.value,
+                    ChatIdentity.external_id == self.person.ref,
+                )
+            )
+            if user_id is None:
+                return ""
+            waiting = await queued_for(session, user_id)
+            if not waiting:
+                return ""
+            blocks = [self.t("While you were away ({count}):", count=len(waiting))]
+            menu: list[list[str]] = []  # numbered across all notices, so each number is unique
+            for message in waiting:
+                lines = [f"✉ {message.body.get('text', '')}"]
+                for label, payload in message.body.get("choices") or []:
+                    menu.append([label, payload])
+                    lines.append(f"  [{len(menu)}] {label}")
+                blocks.append("\n".join(lines))
+                message.status = OutboxStatus.SHOWN.value
+                message.sent_at = self.engine.clock.now()
+            if menu:
+                key = ConversationKey(Platform.CONSOLE, self.person.ref, self.person.ref)
+                await offer_menu(session, key, self.engine.clock.now(), menu)
+        return "\n\n".join(blocks)
 
     def _describe(self, person: ConsolePerson) -> str:
         if person.role is None:
             return person.name
-        return f"{person.name} ({role_name(self.t, person.role)})"
+        return self.t("{name} ({role})", name=person.name, role=role_name(self.t, person.role))
 
     def _people_list(self, people: Sequence[ConsolePerson]) -> str:
         lines = [self.t("Who do you want to be? Send /switch and a number:")]

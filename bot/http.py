@@ -15,9 +15,19 @@ log = logging.getLogger(__name__)
 APP_KEY = web.AppKey("partnerbot", App)
 
 
+# A database that accepts connections but never answers must not hang the health check:
+# a load balancer's probe needs an answer, and "no answer in time" is "unavailable".
+HEALTH_TIMEOUT = 5.0
+
+
 async def healthz(request: web.Request) -> web.Response:
     app = request.app[APP_KEY]
-    if await app.db.ping():
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT):
+            answered = await app.db.ping()
+    except TimeoutError:
+        answered = False
+    if answered:
         return web.json_response({"status": "ok"})
     return web.json_response({"status": "database unavailable"}, status=503)
 
@@ -34,6 +44,11 @@ def make_web_app(app: App) -> web.Application:
     web_app[APP_KEY] = app
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
+    if app.wechat is not None:  # GET|POST /wechat/mp and /wechat/work, as configured
+        app.wechat.add_routes(web_app)
+    if app.telegram is not None:  # POST /telegram/webhook in webhook mode; polls otherwise
+        web_app.add_routes(app.telegram.routes())
+        web_app.cleanup_ctx.append(app.telegram.lifespan)
     return web_app
 
 

@@ -33,6 +33,7 @@ STATUS_NAMES: Mapping[OutboxStatus, str] = {
     OutboxStatus.DEAD: N_("dead letters"),
     OutboxStatus.SHOWN: N_("shown in the console"),
     OutboxStatus.EXPIRED: N_("expired"),
+    OutboxStatus.CANCELLED: N_("cancelled"),
 }
 
 

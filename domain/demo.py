@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import Clock
 from domain.enums import Platform, Role
-from domain.models import Category, ChatIdentity, Distributor, Invitation, Product, User
+from domain.models import (
+    Category,
+    ChatIdentity,
+    Distributor,
+    DistributorPrice,
+    Invitation,
+    PriceFloor,
+    PriceList,
+    PriceListItem,
+    Product,
+    User,
+)
+from domain.money import to_fen
 
 # The invitation a newcomer types in the demo (the alphabet has no O, I, L, 0 or 1).
 DEMO_INVITATION = "NEWPART2"
@@ -131,4 +144,88 @@ async def seed_demo_network(session: AsyncSession, clock: Clock, timezone: str) 
             expires_at=now + timedelta(days=3650),
         )
     )
+    await seed_demo_prices(session, distributors)
     return True
+
+
+# -- prices: tier-1 pays less than tier-2; grade-A tier-2s get a small discount ----------------
+
+# sku, tier-1 price, tier-2 price (per unit of sale)
+PRICES = [
+    ("A100", "26.00", "30.00"),
+    ("A101", "22.00", "25.50"),
+    ("A102", "48.00", "54.00"),
+    ("A103", "30.00", "34.00"),
+    ("B200", "36.00", "40.50"),
+    ("B201", "37.50", "42.00"),
+    ("B202", "45.00", "50.00"),
+    ("B203", "52.00", "58.00"),
+    ("C300", "3.20", "3.60"),
+    ("C301", "68.00", "76.00"),
+    ("C302", "7.50", "8.40"),
+    ("C303", "15.00", "16.80"),
+]
+PRICE_YEAR = date(2026, 1, 1)
+GRADE_A_DISCOUNT = Decimal("0.97")
+# Last year's tier-2 list, closed: kept to show that only lists in effect count.
+LAST_YEAR_TIER2_FACTOR = Decimal("0.95")
+# distributor, sku, price, from: a negotiated price for one distributor
+OVERRIDES = [("D2004", "A100", "28.50", date(2026, 11, 1))]
+# sku, province, city (None: the whole province), minimum resale price
+FLOORS = [
+    ("A100", "广东", None, "36.00"),
+    ("A100", "广东", "深圳", "38.00"),
+    ("A100", "浙江", None, "36.00"),
+    ("B200", "广东", None, "48.00"),
+    ("B200", "浙江", None, "48.00"),
+    ("C300", "广东", None, "4.50"),
+    ("C300", "广西", None, "4.50"),
+    ("C303", "浙江", None, "22.00"),
+]
+
+
+async def seed_demo_prices(session: AsyncSession, distributors: dict[str, Distributor]) -> None:
+    """Price lists, one distributor override and resale floors for the demo catalogue."""
+    await session.flush()
+    product_ids = dict((await session.execute(select(Product.sku, Product.id))).all())
+    tier1 = PriceList(name="2026 一级价目表", tier=1, grade=None, effective_from=PRICE_YEAR)
+    tier2 = PriceList(name="2026 二级价目表", tier=2, grade=None, effective_from=PRICE_YEAR)
+    grade_a = PriceList(name="2026 二级A类优惠价", tier=2, grade="A", effective_from=PRICE_YEAR)
+    last_year = PriceList(
+        name="2025 二级价目表",
+        tier=2,
+        grade=None,
+        effective_from=date(2025, 1, 1),
+        effective_to=date(2025, 12, 31),
+    )
+    session.add_all([tier1, tier2, grade_a, last_year])
+    await session.flush()
+    for sku, tier1_price, tier2_price in PRICES:
+        product_id = product_ids[sku]
+        for price_list, price in (
+            (tier1, Decimal(tier1_price)),
+            (tier2, Decimal(tier2_price)),
+            (grade_a, to_fen(Decimal(tier2_price) * GRADE_A_DISCOUNT)),
+            (last_year, to_fen(Decimal(tier2_price) * LAST_YEAR_TIER2_FACTOR)),
+        ):
+            session.add(
+                PriceListItem(price_list_id=price_list.id, product_id=product_id, price=price)
+            )
+    for code, sku, special, start in OVERRIDES:
+        session.add(
+            DistributorPrice(
+                distributor_id=distributors[code].id,
+                product_id=product_ids[sku],
+                price=Decimal(special),
+                effective_from=start,
+            )
+        )
+    for sku, province, city, min_price in FLOORS:
+        session.add(
+            PriceFloor(
+                product_id=product_ids[sku],
+                province=province,
+                city=city,
+                min_price=Decimal(min_price),
+            )
+        )

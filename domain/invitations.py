@@ -48,7 +48,6 @@ class InvitationError(StrEnum):
     DISTRIBUTOR_REQUIRED = "distributor_required"
     DISTRIBUTOR_NOT_ALLOWED = "distributor_not_allowed"
     WRONG_TIER = "wrong_tier"
-    USER_ALREADY_BOUND = "user_already_bound"
 
 
 class InvitationRefused(Exception):

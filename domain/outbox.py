@@ -25,6 +25,8 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"  # will be retried
     DEAD = "dead"  # gave up; an operator may retry
     SHOWN = "shown"  # read in the console demo
+    EXPIRED = "expired"  # its moment passed before it could go out (a greeting held too long)
+    CANCELLED = "cancelled"  # withdrawn before it went out (a broadcast stopped by its author)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,11 @@ class Notice:
 
 
 async def enqueue(
-    session: AsyncSession, notice: Notice, now: datetime, not_before: datetime | None = None
+    session: AsyncSession,
+    notice: Notice,
+    now: datetime,
+    not_before: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> bool:
     """Queue a notice once per dedupe key; returns False when the key was already queued."""
     insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
@@ -58,12 +64,49 @@ async def enqueue(
             status=OutboxStatus.QUEUED.value,
             attempts=0,
             not_before=not_before or now,
+            expires_at=expires_at,
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
     result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    notices: Sequence[Notice],
+    now: datetime,
+    not_before: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> int:
+    """Queue many notices in batched statements (a greeting to every partner); returns how many
+    were new. Keys already queued are skipped, as with `enqueue`."""
+    if not notices:
+        return 0
+    insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxMessage)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    )
+    rows = [
+        {
+            "dedupe_key": notice.dedupe_key,
+            "user_id": notice.user_id,
+            "kind": notice.kind,
+            "body": notice.body(),
+            "urgent": notice.urgent,
+            "status": OutboxStatus.QUEUED.value,
+            "attempts": 0,
+            "not_before": not_before or now,
+            "expires_at": expires_at,
+            "created_at": now,
+        }
+        for notice in notices
+    ]
+    result = await session.execute(statement, rows)
+    return len(result.all())
 
 
 async def queued_for(session: AsyncSession, user_id: int) -> Sequence[OutboxMessage]:

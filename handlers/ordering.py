@@ -334,7 +334,7 @@ async def _take_quantity(ctx: Context, text: str) -> None:
         ctx.reply(
             ctx.t(
                 "That would make more than {limit} {unit} of one product. Please check the number.",
-                limit=f"{MAX_QUANTITY:,}",
+                limit=format(MAX_QUANTITY, ","),
                 unit=unit_name(ctx.t, product.unit, 2),
             ),
             takes_numbers=False,
@@ -389,13 +389,12 @@ async def _show_cart(ctx: Context, cart: Cart, intro: str | None = None) -> None
     _keep(ctx, OrderingState.CART, cart)
     lines = [intro, ""] if intro else []
     lines.append(t("Your cart:"))
-    for n, line in enumerate(priced, 1):
+    for line in priced:
         if line.unit_price is None:
             lines.append(
                 t(
-                    "{n}. {name} ({sku}) × {quantity} — no longer has a price for you; "
+                    "· {name} ({sku}) × {quantity} — no longer has a price for you; "
                     "please remove it",
-                    n=n,
                     name=line.product.name(ctx.locale),
                     sku=line.product.sku,
                     quantity=line.quantity,
@@ -405,7 +404,7 @@ async def _show_cart(ctx: Context, cart: Cart, intro: str | None = None) -> None
             lines.append(
                 line_text(
                     t,
-                    n,
+                    "·",
                     line.product.name(ctx.locale),
                     line.product.sku,
                     line.quantity,

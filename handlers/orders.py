@@ -133,7 +133,7 @@ _ACTIONS = (
 
 def line_text(
     t: Translate,
-    n: int,
+    bullet: str,
     name: str,
     sku: str,
     quantity: int,
@@ -142,8 +142,8 @@ def line_text(
     total: Decimal,
 ) -> str:
     return t(
-        "{n}. {name} ({sku}) × {quantity} {unit} @ {price} = {total}",
-        n=n,
+        "{bullet} {name} ({sku}) × {quantity} {unit} @ {price} = {total}",
+        bullet=bullet,
         name=name,
         sku=sku,
         quantity=quantity,
@@ -154,10 +154,11 @@ def line_text(
 
 
 def order_lines_text(t: Translate, locale: str, order: OrderView) -> list[str]:
+    """Order lines with bullets, not numbers: on WeChat and the console, numbers are options."""
     return [
         line_text(
             t,
-            n,
+            "·",
             line.name(locale),
             line.sku,
             line.quantity,
@@ -165,7 +166,7 @@ def order_lines_text(t: Translate, locale: str, order: OrderView) -> list[str]:
             line.unit_price,
             line.line_total,
         )
-        for n, line in enumerate(order.lines, 1)
+        for line in order.lines
     ]
 
 

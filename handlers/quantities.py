@@ -233,7 +233,7 @@ def rejection_text(
             return t(
                 "That is more than {limit} {unit}, the most one order line can hold. "
                 "Please check the number.",
-                limit=f"{rejection.limit:,}",
+                limit=format(rejection.limit, ","),
                 unit=many,
             )
         case RejectionReason.BELOW_MINIMUM:

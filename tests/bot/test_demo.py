@@ -14,7 +14,10 @@ DOCS = Path(__file__).parents[2] / "docs"
 def _demo(tmp_path: Path, *args: str) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "demo", "--database", str(tmp_path / "demo.db"), *args],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(DOCS.parent)},
     )
     assert done.returncode == 0, done.stderr
@@ -30,8 +33,9 @@ def test_readme_demo_places_and_approves_an_order(tmp_path: Path) -> None:
 
 
 def test_english_demo_rejects_with_a_reason(tmp_path: Path) -> None:
-    out = _demo(tmp_path, "--as", "distributor", "--lang", "en", "--script",
-                str(DOCS / "demo-order-en.txt"))
+    out = _demo(
+        tmp_path, "--as", "distributor", "--lang", "en", "--script", str(DOCS / "demo-order-en.txt")
+    )
     assert "is placed" in out
     assert "Monthly quota reached" in out
     assert "rejected" in out

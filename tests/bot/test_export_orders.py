@@ -38,8 +38,11 @@ async def test_orders_export_as_csv_and_xlsx(demo_app: App, tmp_path: Path) -> N
     assert first["order_total"] == rows[1]["order_total"]
     workbook = tmp_path / "orders.xlsx"
     assert await transfer.run(demo_app, "export", "orders", workbook) == 0
-    sheet = load_workbook(workbook, read_only=True).worksheets[0]
-    assert sum(1 for _ in sheet.iter_rows()) == 4  # header and three lines
+    book = load_workbook(workbook, read_only=True)
+    try:
+        assert sum(1 for _ in book.worksheets[0].iter_rows()) == 4  # header and three lines
+    finally:
+        book.close()
 
 
 def test_orders_cannot_be_imported(tmp_path: Path) -> None:
