@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -134,6 +134,14 @@ async def product_by_id(session: AsyncSession, product_id: int) -> ProductView |
     """A product by id, inactive ones included (old orders and carts still name them)."""
     found = await _views(session, _product_query().where(Product.id == product_id))
     return found[0] if found else None
+
+
+async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, ProductView]:
+    """Several products in one query (a cart's), inactive ones included."""
+    if not ids:
+        return {}
+    found = await _views(session, _product_query().where(Product.id.in_(set(ids))))
+    return {product.id: product for product in found}
 
 
 async def active_products(session: AsyncSession) -> list[ProductView]:

@@ -72,6 +72,9 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
+            # Every checkout ends its own transaction (commit or rollback on close), so the
+            # pool's extra ROLLBACK on return would be one more trip to the driver thread.
+            kwargs["pool_reset_on_return"] = None
         else:
             kwargs["pool_pre_ping"] = True
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.catalog import ProductView, product_by_id
+from domain.catalog import ProductView, products_by_ids
 from domain.clock import Clock
 from domain.db import dialect_of
 from domain.enums import Role, Tier
@@ -112,10 +112,12 @@ async def price_cart(
     session: AsyncSession, distributor_id: int, lines: Sequence[tuple[int, int]], on: date
 ) -> list[PricedLine]:
     """Today's prices for (product id, quantity) pairs; unknown or inactive products drop out."""
-    prices = await prices_for(session, distributor_id, [pid for pid, _ in lines], on)
+    ids = [pid for pid, _ in lines]
+    prices = await prices_for(session, distributor_id, ids, on)
+    products = await products_by_ids(session, ids)
     priced = []
     for product_id, quantity in lines:
-        product = await product_by_id(session, product_id)
+        product = products.get(product_id)
         if product is None or not product.active:
             continue
         priced.append(PricedLine(product, quantity, prices.get(product_id)))

@@ -12,7 +12,7 @@ import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import Enum, StrEnum
 from functools import cache
 from typing import Any, ClassVar, Final, TypeVar
@@ -438,3 +438,33 @@ class TransferKind(ABC):
     ) -> Iterable[Mapping[str, CellValue]]:
         """What export writes; kinds that show local times override this to use the context."""
         return await self.export(session)
+
+
+class ReportKind(TransferKind):
+    """A kind that is exported only (orders, broadcast reports), with times in the business's
+    time zone: subclasses write `report(session, timezone, now)`."""
+
+    importable: ClassVar[bool] = False
+
+    async def upsert(
+        self,
+        session: AsyncSession,
+        rows: Sequence[StagedRow],
+        context: ImportContext,
+        errors: RowErrors,
+    ) -> Tally:
+        raise NotImplementedError(f"{self.name} are exported only")
+
+    async def export(self, session: AsyncSession) -> Iterable[Mapping[str, CellValue]]:
+        return await self.report(session, "UTC", None)
+
+    async def export_rows(
+        self, session: AsyncSession, context: ImportContext
+    ) -> Iterable[Mapping[str, CellValue]]:
+        return await self.report(session, context.default_timezone, context.clock.now())
+
+    @abstractmethod
+    async def report(
+        self, session: AsyncSession, timezone: str, now: datetime | None
+    ) -> Iterable[Mapping[str, CellValue]]:
+        """The rows, times shown in `timezone`."""

@@ -6,7 +6,7 @@ the business's time zone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import ClassVar
 from zoneinfo import ZoneInfo
@@ -19,11 +19,7 @@ from domain.models import Broadcast
 from domain.tabular import CellValue
 from domain.transfer.base import (
     Column,
-    ImportContext,
-    RowErrors,
-    StagedRow,
-    Tally,
-    TransferKind,
+    ReportKind,
     code,
     text,
 )
@@ -47,32 +43,14 @@ COLUMNS = (
 )
 
 
-class Broadcasts(TransferKind):
+class Broadcasts(ReportKind):
     name = "broadcasts"
-    importable = False
     columns: ClassVar[tuple[Column, ...]] = (
         Column("broadcast", (), code()),
         *(Column(name, (), text(500)) for name in COLUMNS),
     )
 
-    async def upsert(
-        self,
-        session: AsyncSession,
-        rows: Sequence[StagedRow],
-        context: ImportContext,
-        errors: RowErrors,
-    ) -> Tally:
-        raise NotImplementedError("broadcast reports are exported only")
-
-    async def export(self, session: AsyncSession) -> Iterable[Mapping[str, CellValue]]:
-        return await self._rows(session, "UTC", None)
-
-    async def export_rows(
-        self, session: AsyncSession, context: ImportContext
-    ) -> Iterable[Mapping[str, CellValue]]:
-        return await self._rows(session, context.default_timezone, context.clock.now())
-
-    async def _rows(
+    async def report(
         self, session: AsyncSession, timezone: str, now: datetime | None
     ) -> list[Mapping[str, CellValue]]:
         """`now`: bring running broadcasts' delivery states up to date first."""

@@ -5,7 +5,8 @@ Export only: orders are made in chat, never imported. Times are in the business'
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
+from datetime import datetime
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
@@ -17,11 +18,7 @@ from domain.models import Distributor, Order, OrderLine, User
 from domain.tabular import CellValue
 from domain.transfer.base import (
     Column,
-    ImportContext,
-    RowErrors,
-    StagedRow,
-    Tally,
-    TransferKind,
+    ReportKind,
     code,
     text,
 )
@@ -29,9 +26,8 @@ from domain.transfer.base import (
 _Decider = aliased(User)
 
 
-class Orders(TransferKind):
+class Orders(ReportKind):
     name = "orders"
-    importable = False
     columns: ClassVar[tuple[Column, ...]] = (
         Column("number", (), code()),
         *(
@@ -56,24 +52,9 @@ class Orders(TransferKind):
         ),
     )
 
-    async def upsert(
-        self,
-        session: AsyncSession,
-        rows: Sequence[StagedRow],
-        context: ImportContext,
-        errors: RowErrors,
-    ) -> Tally:
-        raise NotImplementedError("orders are exported only")
-
-    async def export(self, session: AsyncSession) -> Iterable[Mapping[str, CellValue]]:
-        return await self._rows(session, "UTC")
-
-    async def export_rows(
-        self, session: AsyncSession, context: ImportContext
-    ) -> Iterable[Mapping[str, CellValue]]:
-        return await self._rows(session, context.default_timezone)
-
-    async def _rows(self, session: AsyncSession, timezone: str) -> list[Mapping[str, CellValue]]:
+    async def report(
+        self, session: AsyncSession, timezone: str, now: datetime | None
+    ) -> list[Mapping[str, CellValue]]:
         zone = ZoneInfo(timezone)
         found = await session.execute(
             select(Order, OrderLine, Distributor, User.name, _Decider.name)

@@ -9,19 +9,13 @@ machine would turn scheduling noise into 429s the pacer cannot prevent).
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import insert, select
 
 from bot.bootstrap import App
-from bot.telegram.adapter import TelegramAdapter, TelegramConfig
-from bot.telegram.limiter import Limits
 from bot.telegram.messenger import TelegramMessenger
 from domain.broadcasts import (
     ALL_LOCALES,
@@ -37,9 +31,11 @@ from domain.models import ChatIdentity, Distributor, User
 from scheduler.pacing import TELEGRAM_LIMITS, PlatformLimits
 from scheduler.quiet import QuietHours
 from scheduler.sender import SenderConfig
-from tests.fakes.telegram_server import TOKEN, FakeBotApi
+from tests.fakes.telegram_server import FakeBotApi
+from tests.scheduler import telegram_support
 
 SPEEDUP = 25.0
+BATCH_SIZE = 500
 PACE: PlatformLimits = TELEGRAM_LIMITS.scaled(SPEEDUP)
 TOLERANCE = 0.01
 FIRST_CHAT = 800_000
@@ -48,28 +44,11 @@ NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 
 def fake_bot_api() -> FakeBotApi:
-    return FakeBotApi(
-        limits=True,
-        per_chat=1,
-        per_chat_period=1.0 / SPEEDUP,
-        overall=30,
-        overall_period=1.0 / SPEEDUP,
-        tolerance=TOLERANCE,
-    )
+    return telegram_support.fake_bot_api(SPEEDUP, TOLERANCE)
 
 
 def telegram_messenger(app: App, api_root: str) -> TelegramMessenger:
-    config = TelegramConfig(
-        token=TOKEN,
-        api_url=api_root,
-        limits=Limits(
-            per_chat=1,
-            per_chat_period=1.0 / SPEEDUP,
-            overall=30,
-            overall_period=1.0 / SPEEDUP,
-        ),
-    )
-    return TelegramMessenger(TelegramAdapter(app, config))
+    return telegram_support.telegram_messenger(app, api_root, SPEEDUP)
 
 
 def sender_config(**overrides: object) -> SenderConfig:
@@ -78,7 +57,7 @@ def sender_config(**overrides: object) -> SenderConfig:
     return SenderConfig(
         limits={Platform.TELEGRAM: PACE},
         quiet_hours=QuietHours.parse("off"),
-        batch_size=500,
+        batch_size=BATCH_SIZE,
         **overrides,  # type: ignore[arg-type]
     )
 
@@ -167,31 +146,6 @@ async def broadcast_to_everyone(db: Database) -> int:
         return broadcast.id
 
 
-Start = Callable[[str, str], Awaitable[asyncio.subprocess.Process]]
-
-
-@asynccontextmanager
-async def broadcast_senders() -> AsyncIterator[Start]:
-    """Starts real sender processes at this pace; any still running at the end is killed."""
-    started: list[asyncio.subprocess.Process] = []
-
-    async def start(database_url: str, api_root: str) -> asyncio.subprocess.Process:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.scheduler.broadcast_sender_process",
-            database_url,
-            api_root,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-        started.append(process)
-        return process
-
-    try:
-        yield start
-    finally:
-        for process in started:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+def broadcast_senders() -> AbstractAsyncContextManager[telegram_support.Start]:
+    """Real sender processes at the broadcast tests' pace and batch size."""
+    return telegram_support.sender_processes(SPEEDUP, BATCH_SIZE)

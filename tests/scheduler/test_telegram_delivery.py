@@ -6,10 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +24,7 @@ from tests.scheduler.telegram_support import (
     TOLERANCE,
     fake_bot_api,
     fast_sender_config,
+    sender_processes,
     telegram_messenger,
 )
 
@@ -124,7 +122,7 @@ async def test_a_killed_sender_is_finished_by_the_next_with_bounded_duplicates(
 ) -> None:
     total = 2000
     chats = await seed(app, people=total, per_person=1)
-    async with fake_bot_api() as api, senders() as start:
+    async with fake_bot_api() as api, sender_processes() as start:
         first = await start(database_url, api.root_url)
         await api.wait_until(lambda: len(api.sent()) >= 700, 120)
         os.kill(first.pid, signal.SIGKILL)
@@ -160,33 +158,3 @@ async def test_a_killed_sender_is_finished_by_the_next_with_bounded_duplicates(
     async with app.db.transaction() as session:
         statuses = set(await session.scalars(select(OutboxMessage.status)))
     assert statuses == {OutboxStatus.SENT.value}
-
-
-Start = Callable[[str, str], Awaitable[asyncio.subprocess.Process]]
-
-
-@asynccontextmanager
-async def senders() -> AsyncIterator[Start]:
-    """Starts sender processes; any still running when the block ends is killed."""
-    started: list[asyncio.subprocess.Process] = []
-
-    async def start(database_url: str, api_root: str) -> asyncio.subprocess.Process:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.scheduler.sender_process",
-            database_url,
-            api_root,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-        started.append(process)
-        return process
-
-    try:
-        yield start
-    finally:
-        for process in started:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
