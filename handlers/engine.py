@@ -294,6 +294,8 @@ class Engine:
         folded = unicodedata.normalize("NFKC", ctx.text).strip().casefold()
         if not folded or ctx.person is None:
             return None
+        if ctx.state is not None and not ctx.conversation.menu_takes_numbers:
+            return None  # the bot asked for free text (a name, a reason): take it as such
         for entry in ctx.menu_entries():
             if ctx.t(entry.label).casefold() == folded and entry.action in self._buttons:
                 return entry.action

@@ -152,3 +152,17 @@ async def test_bad_quick_orders_change_nothing(chat: ConsoleChat, demo_app: App)
     async with demo_app.db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
         assert await session.scalar(select(func.count()).select_from(OrderEvent)) == 0
+
+
+async def test_a_reason_that_reads_like_a_menu_label_is_taken_as_the_reason(
+    chat: ConsoleChat,
+) -> None:
+    await chat.switch("distributor")
+    await chat.say("A101 10")
+    await chat.say("确认下单")
+    await chat.switch("tier1")
+    await chat.say("2")  # [2] 拒绝
+    done = await chat.say("订货")  # also the label of a main-menu entry
+    assert "已拒绝" in done
+    back = await chat.switch("distributor")
+    assert "拒绝原因：订货" in back
