@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     def _timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "Asia" is a folder
             raise ValueError(
                 f"unknown time zone {value!r} (use a name like Asia/Shanghai)"
             ) from exc

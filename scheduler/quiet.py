@@ -66,5 +66,5 @@ def zone_or_utc(name: str) -> ZoneInfo:
     """A person's timezone; a malformed one (imported data) falls back to UTC, not a crash."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Asia" is a folder of tzdata
         return ZoneInfo("UTC")
