@@ -169,7 +169,7 @@ async def _demo(app: App, args: argparse.Namespace) -> int:
     print(await chat.switch(args.persona or ""))
     if not args.persona:
         picked = await asyncio.to_thread(input, "> ")
-        print(await chat.switch(picked))
+        print(await chat.switch(picked.strip().removeprefix("/switch")))
     await interactive(chat)
     return 0
 
