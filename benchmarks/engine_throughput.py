@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,6 +148,22 @@ async def drop_postgres(base_url: str, name: str) -> None:
     await admin.dispose()
 
 
+def on_each_database(
+    measure: Callable[[str], Awaitable[None]], postgres: str | None, sqlite_only: bool
+) -> None:
+    """Run `measure(url)` on a fresh SQLite file, then on a fresh PostgreSQL database when a
+    URL is given (or PARTNERBOT_TEST_DATABASE_URL is set) and not `sqlite_only`."""
+    with tempfile.TemporaryDirectory() as directory:
+        asyncio.run(measure(f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}"))
+    postgres = postgres or os.environ.get("PARTNERBOT_TEST_DATABASE_URL")
+    if postgres and not sqlite_only:
+        url, name = asyncio.run(fresh_postgres(postgres))
+        try:
+            asyncio.run(measure(url))
+        finally:
+            asyncio.run(drop_postgres(postgres, name))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--messages", type=int, default=5000)
@@ -155,16 +171,9 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the run")
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "bench.db"
-        asyncio.run(run(f"sqlite+aiosqlite:///{path}", args.messages, args.profile))
-    postgres = args.database or os.environ.get("PARTNERBOT_TEST_DATABASE_URL")
-    if postgres and not args.sqlite_only:
-        url, name = asyncio.run(fresh_postgres(postgres))
-        try:
-            asyncio.run(run(url, args.messages, args.profile))
-        finally:
-            asyncio.run(drop_postgres(postgres, name))
+    on_each_database(
+        lambda url: run(url, args.messages, args.profile), args.database, args.sqlite_only
+    )
     return 0
 
 

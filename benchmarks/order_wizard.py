@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from benchmarks.engine_throughput import drop_postgres, fresh_postgres, prepare
+from benchmarks.engine_throughput import on_each_database, prepare
 from bot.bootstrap import App
 from domain.enums import Platform, Role
 from domain.models import ChatIdentity, Distributor, Order, User
@@ -133,16 +130,9 @@ def main() -> int:
     parser.add_argument("--database", help="a PostgreSQL URL to benchmark as well")
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "bench.db"
-        asyncio.run(run(f"sqlite+aiosqlite:///{path}", args.distributors, args.concurrency))
-    postgres = args.database or os.environ.get("PARTNERBOT_TEST_DATABASE_URL")
-    if postgres and not args.sqlite_only:
-        url, name = asyncio.run(fresh_postgres(postgres))
-        try:
-            asyncio.run(run(url, args.distributors, args.concurrency))
-        finally:
-            asyncio.run(drop_postgres(postgres, name))
+    on_each_database(
+        lambda url: run(url, args.distributors, args.concurrency), args.database, args.sqlite_only
+    )
     return 0
 
 

@@ -15,7 +15,7 @@ from domain.models import ChatIdentity, User
 from domain.outbox import OutboxStatus, queued_for
 from handlers.engine import Engine
 from handlers.formatting import role_name
-from handlers.i18n import Translate, Translator
+from handlers.i18n import N_, Translate, Translator
 from handlers.types import Incoming, Reply
 
 NEWCOMER = "newcomer"
@@ -35,16 +35,20 @@ class ConsolePerson:
     role: Role | None  # None: not joined yet
 
 
-def render(replies: Sequence[Reply]) -> str:
-    """Replies as a terminal shows them: text, then numbered options."""
+def render(replies: Sequence[Reply], t: Translate | None = None) -> str:
+    """Replies as a terminal shows them: text, then numbered options, then files by name."""
+
+    def say(message: str, **params: object) -> str:
+        return t(message, **params) if t else message.format(**params)
+
     blocks = []
     for reply in replies:
         lines = [reply.text]
         lines += [f"  [{n}] {choice.label}" for n, choice in enumerate(reply.choices, 1)]
         if reply.image:
-            lines.append(f"  (image: {reply.image.filename})")
+            lines.append("  " + say(N_("(image: {name})"), name=reply.image.filename))
         if reply.document:
-            lines.append(f"  (document: {reply.document.filename})")
+            lines.append("  " + say(N_("(document: {name})"), name=reply.document.filename))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -165,7 +169,7 @@ class ConsoleChat:
             display_name="" if self.person.ref == NEWCOMER else self.person.name,
             language_hint=self.locale,
         )
-        return render(await self.engine.handle(incoming))
+        return render(await self.engine.handle(incoming), self.t)
 
     def prompt(self) -> str:
         return f"{self.person.name}> "

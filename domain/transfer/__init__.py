@@ -1,8 +1,9 @@
 """Admin import and export of master data as spreadsheets, one registry of kinds.
 
-To add a kind (prices, orders, greetings, ...): write a `TransferKind` subclass in a module of
-this package and list it in `KINDS` below. The command line's choices, the reading, the
-all-or-nothing transaction and the export all follow from that entry.
+To add a kind: write a `TransferKind` subclass (imported and exported) or a `ReportKind`
+subclass (exported only, like orders) in a module of this package and list it in `KINDS`
+below. The command line's choices, the reading, the all-or-nothing transaction and the
+export all follow from that entry.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from domain.db import Database
 from domain.tabular import Table, read_table, table_format, write_table
 from domain.transfer.base import (
     Column,
+    ExportKind,
     ImportContext,
     ImportResult,
     Problem,
@@ -34,7 +36,7 @@ from domain.transfer.prices import Prices
 from domain.transfer.products import Products
 from domain.transfer.users import Users
 
-KINDS: Mapping[str, TransferKind] = {
+KINDS: Mapping[str, ExportKind] = {
     kind.name: kind
     for kind in (
         Distributors(),
@@ -47,12 +49,17 @@ KINDS: Mapping[str, TransferKind] = {
     )
 }
 
-IMPORTABLE = [name for name, kind in KINDS.items() if kind.importable]
+IMPORT_KINDS: Mapping[str, TransferKind] = {
+    name: kind for name, kind in KINDS.items() if isinstance(kind, TransferKind)
+}
+IMPORTABLE = list(IMPORT_KINDS)
 
 __all__ = [
     "IMPORTABLE",
+    "IMPORT_KINDS",
     "KINDS",
     "Column",
+    "ExportKind",
     "ImportContext",
     "ImportResult",
     "Problem",
@@ -78,7 +85,7 @@ async def import_file(
     db: Database, kind_name: str, path: Path, context: ImportContext
 ) -> ImportResult:
     """Upsert every row of the file, or none: raises TableRefused for an unusable file."""
-    kind = KINDS[kind_name]
+    kind = IMPORT_KINDS[kind_name]
     table = await asyncio.to_thread(read_table, path, kind.columns)
     return await import_table(db, kind, table, context)
 

@@ -407,27 +407,12 @@ class Tally:
             self.side_effects[effect] = self.side_effects.get(effect, 0) + count
 
 
-class TransferKind(ABC):
-    """One kind of spreadsheet: its columns, how its rows are upserted, how it is exported.
-
-    The first column is the key rows are upserted by. Adding a kind: a module with a subclass,
-    listed once in `domain.transfer.KINDS`; new problems go in `Problem` (and get words in
-    bot/transfer.py).
-    """
+class ExportKind(ABC):
+    """One kind of spreadsheet that `partnerbot export` writes: its columns and its rows."""
 
     name: ClassVar[str]
     columns: ClassVar[tuple[Column, ...]]
-    importable: ClassVar[bool] = True  # False: a report (orders), exported only
-
-    @abstractmethod
-    async def upsert(
-        self,
-        session: AsyncSession,
-        rows: Sequence[StagedRow],
-        context: ImportContext,
-        errors: RowErrors,
-    ) -> Tally:
-        """Check what needs the database, adding to `errors`; write only if `errors` is empty."""
+    importable: ClassVar[bool] = False
 
     @abstractmethod
     async def export(self, session: AsyncSession) -> Iterable[Mapping[str, CellValue]]:
@@ -440,12 +425,17 @@ class TransferKind(ABC):
         return await self.export(session)
 
 
-class ReportKind(TransferKind):
-    """A kind that is exported only (orders, broadcast reports), with times in the business's
-    time zone: subclasses write `report(session, timezone, now)`."""
+class TransferKind(ExportKind):
+    """A kind that is imported too: how its rows are upserted.
 
-    importable: ClassVar[bool] = False
+    The first column is the key rows are upserted by. Adding a kind: a module with a subclass,
+    listed once in `domain.transfer.KINDS`; new problems go in `Problem` (and get words in
+    bot/transfer.py).
+    """
 
+    importable: ClassVar[bool] = True
+
+    @abstractmethod
     async def upsert(
         self,
         session: AsyncSession,
@@ -453,7 +443,12 @@ class ReportKind(TransferKind):
         context: ImportContext,
         errors: RowErrors,
     ) -> Tally:
-        raise NotImplementedError(f"{self.name} are exported only")
+        """Check what needs the database, adding to `errors`; write only if `errors` is empty."""
+
+
+class ReportKind(ExportKind):
+    """A kind that is exported only (orders, broadcast reports), with times in the business's
+    time zone: subclasses write `report(session, timezone, now)`."""
 
     async def export(self, session: AsyncSession) -> Iterable[Mapping[str, CellValue]]:
         return await self.report(session, "UTC", None)
