@@ -162,6 +162,11 @@ class OutboxSender:
         self._unreachable: list[int] = []
         self._last_flush = 0.0
         self._flush_lock = asyncio.Lock()
+        # Clear while outcomes are being written: no new send starts then, so what was sent
+        # but not yet recorded (the duplicates after a crash) stays within one flush plus the
+        # sends already in flight, however slow the write.
+        self._not_flushing = asyncio.Event()
+        self._not_flushing.set()
         self._day_counts: dict[Platform, tuple[date, int]] = {}
         self._report = RoundReport()
 
@@ -380,6 +385,7 @@ class OutboxSender:
             ),
         )
         async with self._semaphores[platform]:
+            await self._not_flushing.wait()
             await self.pacers[platform].acquire(job.identity.chat_ref)
             try:
                 delivery = await self.messengers[platform].send(recipient, message)
@@ -448,15 +454,19 @@ class OutboxSender:
             if not changes and not unreachable:
                 return
             now = self.clock.now()
-            async with self.db.transaction() as session:
-                if changes:
-                    await session.execute(update(OutboxMessage), changes)
-                if unreachable:
-                    await session.execute(
-                        update(ChatIdentity)
-                        .where(ChatIdentity.id.in_(unreachable))
-                        .values(unreachable_since=now)
-                    )
+            self._not_flushing.clear()
+            try:
+                async with self.db.transaction() as session:
+                    if changes:
+                        await session.execute(update(OutboxMessage), changes)
+                    if unreachable:
+                        await session.execute(
+                            update(ChatIdentity)
+                            .where(ChatIdentity.id.in_(unreachable))
+                            .values(unreachable_since=now)
+                        )
+            finally:
+                self._not_flushing.set()
 
 
 def _change(row: _Due, now: datetime) -> dict[str, Any]:
