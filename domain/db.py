@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from domain import sqlite
+
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 
@@ -47,21 +49,18 @@ def normalise_database_url(raw: str) -> str:
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy emit BEGIN itself (below), and make every connection WAL with
-        # foreign keys on and a generous wait for the write lock.
-        dbapi_connection.isolation_level = None
+        # WAL with foreign keys on; commits wait for the disk only at checkpoints.
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Take the write lock up front: a deferred transaction that later writes can fail with
         # SQLITE_BUSY at once instead of waiting, which would surface as a lost message.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        sqlite.take_write_lock(connection.connection.driver_connection.sqlite)
 
 
 class Database:
@@ -71,9 +70,9 @@ class Database:
         self.url: URL = make_url(normalise_database_url(url))
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
-            kwargs["connect_args"] = {"timeout": 30}
+            kwargs["async_creator"] = self._open_sqlite
             # Every checkout ends its own transaction (commit or rollback on close), so the
-            # pool's extra ROLLBACK on return would be one more trip to the driver thread.
+            # pool's extra ROLLBACK on return would be one more statement each time.
             kwargs["pool_reset_on_return"] = None
         else:
             kwargs["pool_pre_ping"] = True
@@ -82,6 +81,10 @@ class Database:
             _configure_sqlite(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
+
+    async def _open_sqlite(self) -> sqlite.LoopConnection:
+        args, kwargs = self.engine.sync_engine.dialect.create_connect_args(self.url)
+        return await sqlite.LoopConnection(sqlite.connector(list(args), dict(kwargs)))
 
     @property
     def is_sqlite(self) -> bool:
@@ -99,8 +102,16 @@ class Database:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self._sqlite_writer, self.sessions() as session, session.begin():
-            yield session
+        async with self._sqlite_writer:
+            # Not `async with session`: that closes it in a shielded task, two more turns of
+            # the event loop per transaction, to survive cancellation mid-close. Closing a
+            # SQLite session here never waits (see domain/sqlite.py), so it cannot be cut short.
+            session = self.sessions()
+            try:
+                async with session.begin():
+                    yield session
+            finally:
+                await session.close()
 
     async def ping(self) -> bool:
         try:

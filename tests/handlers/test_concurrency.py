@@ -20,7 +20,9 @@ class CountingDatabase(Database):
     """The real database, counting how many messages have asked it for a transaction at once.
 
     A message counts from the moment it asks, so one waiting for SQLite's single writer counts
-    too: what is measured is whether the engine itself lets messages overlap.
+    too: what is measured is whether the engine itself lets messages overlap. Asking yields to
+    the event loop once, as a network database would: SQLite's statements never wait (see
+    domain/sqlite.py), so without it one message would run to its end before the next began.
     """
 
     def __init__(self, url: str) -> None:
@@ -32,6 +34,7 @@ class CountingDatabase(Database):
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         self.open += 1
         self.most_open = max(self.most_open, self.open)
+        await asyncio.sleep(0)
         try:
             async with super().transaction() as session:
                 yield session
