@@ -7,15 +7,19 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Executable, bindparam, case, delete, exists, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import Clock
+from domain.db import dialect_of
 from domain.enums import Platform, Role, Tier
 from domain.models import ChatIdentity, CodeAttempts, Distributor, Invitation, User
-from domain.network import Person, is_bound, person_for_user
+from domain.network import Person, person_for_user
 
 # No 0/O, 1/I/L: codes are read aloud over the phone and typed on small keyboards.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -140,39 +144,93 @@ class ChatAccount:
     display_name: str
 
 
-async def _lock_state(session: AsyncSession, account: ChatAccount) -> CodeAttempts | None:
-    return await session.get(CodeAttempts, (account.platform.value, account.external_id))
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """What a code attempt needs to know, read in one statement."""
+
+    bound: bool
+    locked_until: datetime | None
+    invitation_id: int | None
+    used_at: datetime | None
+    expires_at: datetime | None
 
 
-async def lockout_until(
-    session: AsyncSession, clock: Clock, account: ChatAccount
-) -> datetime | None:
-    attempts = await _lock_state(session, account)
-    if attempts and attempts.locked_until and attempts.locked_until > clock.now():
-        return attempts.locked_until
+@cache
+def _attempt_query() -> Executable:
+    anchor = select(literal(1).label("one")).subquery("anchor")  # one row to join the rest to
+    bound = exists().where(
+        ChatIdentity.platform == bindparam("platform"),
+        ChatIdentity.external_id == bindparam("external_id"),
+    )
+    return (
+        select(
+            bound.label("bound"),
+            CodeAttempts.locked_until,
+            Invitation.id,
+            Invitation.used_at,
+            Invitation.expires_at,
+        )
+        .select_from(anchor)
+        .outerjoin(
+            CodeAttempts,
+            (CodeAttempts.platform == bindparam("platform"))
+            & (CodeAttempts.external_id == bindparam("external_id")),
+        )
+        .outerjoin(Invitation, Invitation.code == bindparam("code"))
+    )
+
+
+async def _read_attempt(session: AsyncSession, account: ChatAccount, code: str | None) -> _Attempt:
+    where = {"platform": account.platform.value, "external_id": account.external_id, "code": code}
+    row = (await session.execute(_attempt_query(), where)).one()
+    return _Attempt(bool(row.bound), row.locked_until, row.id, row.used_at, row.expires_at)
+
+
+def _still_locked(attempt: _Attempt, now: datetime) -> datetime | None:
+    if attempt.locked_until and attempt.locked_until > now:
+        return attempt.locked_until
     return None
 
 
 async def _record_miss(session: AsyncSession, clock: Clock, account: ChatAccount) -> RedeemResult:
+    """Count the wrong code in one statement (two processes counting at once both count); a
+    miss longer ago than the lockout does not count against a new try."""
     now = clock.now()
-    attempts = await _lock_state(session, account)
-    if attempts is None:
-        attempts = CodeAttempts(
+    insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
+    counted = (
+        insert(CodeAttempts)
+        .values(
             platform=account.platform.value,
             external_id=account.external_id,
-            misses=0,
+            misses=1,
             last_miss_at=now,
+            locked_until=None,
         )
-        session.add(attempts)
-    elif now - attempts.last_miss_at > LOCKOUT:
-        attempts.misses = 0  # an old miss long ago does not count against a new try
-    attempts.misses += 1
-    attempts.last_miss_at = now
-    if attempts.misses >= MAX_MISSES:
-        attempts.misses = 0
-        attempts.locked_until = now + LOCKOUT
-        return RedeemResult(Redemption.LOCKED, locked_until=attempts.locked_until)
-    return RedeemResult(Redemption.NOT_FOUND, misses_left=MAX_MISSES - attempts.misses)
+        .on_conflict_do_update(
+            index_elements=["platform", "external_id"],
+            set_={
+                "misses": case(
+                    (CodeAttempts.last_miss_at < now - LOCKOUT, 1),
+                    else_=CodeAttempts.misses + 1,
+                ),
+                "last_miss_at": now,
+            },
+        )
+        .returning(CodeAttempts.misses)
+    )
+    misses = (await session.execute(counted)).scalar_one()
+    if misses < MAX_MISSES:
+        return RedeemResult(Redemption.NOT_FOUND, misses_left=MAX_MISSES - misses)
+    locked_until = now + LOCKOUT
+    await session.execute(
+        update(CodeAttempts)
+        .where(
+            CodeAttempts.platform == account.platform.value,
+            CodeAttempts.external_id == account.external_id,
+        )
+        .values(misses=0, locked_until=locked_until)
+    )
+    return RedeemResult(Redemption.LOCKED, locked_until=locked_until)
 
 
 def _new_user_code() -> str:
@@ -245,22 +303,24 @@ async def redeem_invitation(
     timezone: str,
 ) -> RedeemResult:
     """Bind the chat account to the invitation's user, creating the user when needed."""
-    if await is_bound(session, account.platform, account.external_id):
+    code = normalise_code(text)
+    attempt = await _read_attempt(session, account, code)
+    if attempt.bound:
         return RedeemResult(Redemption.ALREADY_BOUND)
-    locked = await lockout_until(session, clock, account)
+    now = clock.now()
+    locked = _still_locked(attempt, now)
     if locked:
         return RedeemResult(Redemption.LOCKED, locked_until=locked)
-    code = normalise_code(text)
     if code is None:
         return RedeemResult(Redemption.MALFORMED)
-    invitation = await session.scalar(select(Invitation).where(Invitation.code == code))
-    if invitation is None:
+    if attempt.invitation_id is None:
         return await _record_miss(session, clock, account)
-    now = clock.now()
-    if invitation.used_at is not None:
+    if attempt.used_at is not None:
         return RedeemResult(Redemption.USED)
-    if invitation.expires_at <= now:
-        return RedeemResult(Redemption.EXPIRED, expired_at=invitation.expires_at)
+    assert attempt.expires_at is not None
+    if attempt.expires_at <= now:
+        return RedeemResult(Redemption.EXPIRED, expired_at=attempt.expires_at)
+    invitation = await session.get_one(Invitation, attempt.invitation_id)
     try:
         async with session.begin_nested():
             user = await _claim(session, invitation, account, now, locale, timezone)
@@ -268,7 +328,10 @@ async def redeem_invitation(
         return RedeemResult(Redemption.USED)
     except IntegrityError:  # the same chat account bound concurrently from another chat
         return RedeemResult(Redemption.ALREADY_BOUND)
-    attempts = await _lock_state(session, account)
-    if attempts is not None:
-        await session.delete(attempts)
+    await session.execute(
+        delete(CodeAttempts).where(
+            CodeAttempts.platform == account.platform.value,
+            CodeAttempts.external_id == account.external_id,
+        )
+    )
     return RedeemResult(Redemption.BOUND, person=await person_for_user(session, user))

@@ -123,15 +123,6 @@ async def person_for_identity(
     return await person_for_user(session, user) if user else None
 
 
-async def is_bound(session: AsyncSession, platform: Platform, external_id: str) -> bool:
-    found = await session.scalar(
-        select(ChatIdentity.id).where(
-            ChatIdentity.platform == platform.value, ChatIdentity.external_id == external_id
-        )
-    )
-    return found is not None
-
-
 async def set_locale(session: AsyncSession, user_id: int, locale: str) -> None:
     await session.execute(update(User).where(User.id == user_id).values(locale=locale))
 
