@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Executable, Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,14 +41,26 @@ async def claim_message(session: AsyncSession, platform: Platform, key: str, now
     """
     if len(key) > MAX_KEY:  # a digest keeps long keys distinct where cutting them would not
         key = "sha256:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
-    insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
-    statement = (
-        insert(InboundReceipt)
-        .values(platform=platform.value, key=key, received_at=now)
+    values = {"b_platform": platform.value, "b_key": key, "b_now": now}
+    result = await session.execute(_claim(dialect_of(session) == "postgresql"), values)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@cache
+def _claim(postgres: bool) -> Executable:
+    insert = pg_insert if postgres else sqlite_insert
+    receipts = cast(
+        Table, InboundReceipt.__table__
+    )  # Core: the ORM would take it for a bulk insert
+    return (
+        insert(receipts)
+        .values(
+            platform=bindparam("b_platform"),
+            key=bindparam("b_key"),
+            received_at=bindparam("b_now", type_=receipts.c.received_at.type),
+        )
         .on_conflict_do_nothing(index_elements=["platform", "key"])
     )
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def note_contact(

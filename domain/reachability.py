@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Executable, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.enums import Platform, Role
@@ -32,21 +34,26 @@ class AccountStanding:
     unreachable: bool
 
 
+@cache
+def _standing_query() -> Executable:
+    """Built once: building a statement costs more than SQLite's answer to it."""
+    return (
+        select(User.role, User.locale, ChatIdentity.unreachable_since)
+        .join(ChatIdentity, ChatIdentity.user_id == User.id)
+        .where(
+            ChatIdentity.platform == bindparam("platform"),
+            ChatIdentity.external_id == bindparam("external_id"),
+            User.active.is_(True),
+        )
+    )
+
+
 async def account_standing(
     session: AsyncSession, platform: Platform, external_id: str
 ) -> AccountStanding | None:
     """The active user behind a chat account (one query), or None for a stranger."""
-    row = (
-        await session.execute(
-            select(User.role, User.locale, ChatIdentity.unreachable_since)
-            .join(ChatIdentity, ChatIdentity.user_id == User.id)
-            .where(
-                ChatIdentity.platform == platform.value,
-                ChatIdentity.external_id == external_id,
-                User.active.is_(True),
-            )
-        )
-    ).first()
+    where = {"platform": platform.value, "external_id": external_id}
+    row = (await session.execute(_standing_query(), where)).first()
     return AccountStanding(Role(row[0]), row[1], row[2] is not None) if row else None
 
 
@@ -67,18 +74,24 @@ async def mark_unreachable(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def mark_reachable(session: AsyncSession, platform: Platform, external_id: str) -> bool:
-    """The account wrote to us or unblocked the bot: deliver to it again."""
-    result = await session.execute(
-        update(ChatIdentity)
+@cache
+def _back_again() -> Executable:
+    identities = cast(Table, ChatIdentity.__table__)  # Core: no ORM bulk update by key
+    return (
+        update(identities)
         .where(
-            ChatIdentity.platform == platform.value,
-            ChatIdentity.external_id == external_id,
-            ChatIdentity.unreachable_since.is_not(None),
+            identities.c.platform == bindparam("b_platform"),
+            identities.c.external_id == bindparam("b_external_id"),
+            identities.c.unreachable_since.is_not(None),
         )
         .values(unreachable_since=None)
-        .execution_options(synchronize_session=False)
     )
+
+
+async def mark_reachable(session: AsyncSession, platform: Platform, external_id: str) -> bool:
+    """The account wrote to us or unblocked the bot: deliver to it again."""
+    where = {"b_platform": platform.value, "b_external_id": external_id}
+    result = await session.execute(_back_again(), where)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
