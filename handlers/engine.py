@@ -12,6 +12,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from domain.clock import Clock
 from domain.conversations import (
     DEFAULT_TTL,
@@ -39,6 +41,21 @@ class Observer(Protocol):
     def handled(self, platform: str, seconds: float) -> None: ...
 
     def failed(self, platform: str) -> None: ...
+
+
+class Envelope(Protocol):
+    """A chat adapter's part of one message's transaction (Telegram: claim the update, resolve
+    its button, keep the menus it shows), so that it commits or rolls back with the message's
+    effect. The engine knows nothing of the platform behind it."""
+
+    async def opening(self, session: AsyncSession, incoming: Incoming) -> Incoming | None:
+        """First in the transaction: the message as the engine should see it, or None when
+        this delivery has had its effect already (then nothing is done and nothing said)."""
+        ...
+
+    async def closing(self, session: AsyncSession, replies: Sequence[Reply]) -> None:
+        """Last before the commit, with the replies as they will be sent."""
+        ...
 
 
 class NullObserver:
@@ -140,7 +157,7 @@ class Engine:
                 self._states.setdefault(state, route)
             self._texts.extend(router.text_routes)
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
+    async def handle(self, incoming: Incoming, envelope: Envelope | None = None) -> list[Reply]:
         started = time.perf_counter()
         platform = incoming.platform.value
         if not _usable_ref(incoming.user_ref) or not _usable_ref(incoming.chat_ref, empty=True):
@@ -149,7 +166,7 @@ class Engine:
         key = ConversationKey(incoming.platform, incoming.chat_ref, incoming.user_ref)
         async with self._locks.hold(key):
             try:
-                replies = await self._handle(incoming, key)
+                replies = await self._handle(incoming, key, envelope)
             except Exception:
                 log.exception("handling a %s message failed; nothing was changed", platform)
                 self.observer.failed(platform)
@@ -166,8 +183,15 @@ class Engine:
         self.observer.handled(platform, time.perf_counter() - started)
         return replies
 
-    async def _handle(self, incoming: Incoming, key: ConversationKey) -> list[Reply]:
+    async def _handle(
+        self, incoming: Incoming, key: ConversationKey, envelope: Envelope | None
+    ) -> list[Reply]:
         async with self.db.transaction() as session:
+            if envelope is not None:
+                opened_as = await envelope.opening(session, incoming)
+                if opened_as is None:
+                    return []
+                incoming = opened_as
             now = self.clock.now()
             opened = await open_for_message(session, key, now, self.ttl)
             conversation, person = opened.conversation, opened.person
@@ -199,6 +223,8 @@ class Engine:
             if not refused:  # a refusal leaves the options on screen as they were
                 self._remember_menu(replies, conversation)
             await save_conversation(session, opened, now, self.ttl)
+            if envelope is not None:
+                await envelope.closing(session, replies)
         return replies
 
     def _stamp_reply(self, reply: Reply, conversation: ConversationState) -> Reply:

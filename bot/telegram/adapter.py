@@ -1,9 +1,10 @@
 """The Telegram adapter: updates in as `Incoming`, replies out as messages and edited menus.
 
 One update goes: translate (text, /cmd@bot, button, photo, document, location, contact) →
-check its receipt and resolve its button token (one short transaction) → fetch files →
-the engine (whose transaction also claims the receipt: exactly one effect) → render and send,
-through the rate limiter, editing the pressed menu in place → refresh the person's command menu.
+fetch files → the engine, in one transaction that also claims the update's receipt, resolves
+its button token and keeps the menus of the replies (exactly one effect; see exactly_once.py)
+→ render and send, through the rate limiter, editing the pressed menu in place → refresh the
+person's command menu.
 """
 
 from __future__ import annotations
@@ -46,28 +47,28 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import ConfigError
 from bot.telegram.exactly_once import (
-    CURRENT_RECEIPT,
-    ExactlyOnceDatabase,
-    Receipt,
+    PLATFORM,
     Standing,
+    UpdateEnvelope,
+    keep_menus,
+    standing_of,
 )
 from bot.telegram.intake import ChatQueues
 from bot.telegram.limiter import ChatRateLimiter, Limits, retry_after_seconds
 from bot.telegram.render import (
     MAX_CAPTION,
     MAX_TEXT,
-    keyboard,
     parse_callback_data,
     split_text,
     telegram_length,
 )
-from domain.button_menus import prune_menus, resolve_button, save_menu
+from domain.button_menus import prune_menus
 from domain.db import Database
-from domain.enums import SUPPORTED_LOCALES, Platform, Role
-from domain.reachability import account_standing, mark_reachable, mark_unreachable
-from domain.receipts import already_received, prune_receipts
+from domain.enums import SUPPORTED_LOCALES, Role
+from domain.reachability import mark_reachable, mark_unreachable
+from domain.receipts import prune_receipts
 from handlers.engine import Engine
-from handlers.i18n import Translate, resolve_locale
+from handlers.i18n import resolve_locale
 from handlers.types import Attachment, Incoming, Location, Reply
 
 if TYPE_CHECKING:
@@ -76,10 +77,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-PLATFORM = Platform.TELEGRAM
 ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
-# A payload no conversation ever stamps: the engine answers "this menu has expired".
-EXPIRED_PAYLOAD = "expired"
 COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 SECRET_CHARS = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 TELEGRAM_LANGUAGE = {"zh_CN": "zh", "en": "en"}
@@ -177,16 +175,6 @@ class TelegramEvent:
     menu_message_id: int | None = None  # the message whose button was pressed
     files: tuple[FileRef, ...] = ()
     oversized: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Before:
-    """What one short transaction found out before the engine runs."""
-
-    duplicate: bool
-    payload: str | None
-    unreachable: bool
-    standing: Standing | None
 
 
 class FileTooLarge(Exception):
@@ -318,16 +306,7 @@ class TelegramAdapter:
         self.clock = app.clock
         self.translator = app.translator
         self.default_locale = app.settings.default_locale
-        base = app.engine
-        self.engine = Engine(
-            ExactlyOnceDatabase(app.db),
-            app.translator,
-            base.routers,
-            app.clock,
-            base.settings,
-            observer=base.observer,
-            ttl=base.ttl,
-        )
+        self.engine: Engine = app.engine
         self.limiter = ChatRateLimiter(config.limits, max_retries=3)
         self.bot: ExtBot[Any] = ExtBot(
             config.token,
@@ -509,63 +488,35 @@ class TelegramAdapter:
             return True
         if event.callback is not None:
             await self._answer(event.callback)  # the spinner stops now, whatever happens next
-        try:
-            before = await self._before(event)
-        except Exception:
-            log.exception("could not check Telegram update %s; it will come again", event.update_id)
-            return False
-        if before.duplicate:
-            log.info("Telegram update %s was already handled", event.update_id)
-            return True
         incoming = event.incoming
-        if event.pressed:
-            incoming = replace(incoming, payload=before.payload or EXPIRED_PAYLOAD)
         if event.oversized:
-            await self._say(event, before, self._too_large)
+            await self._say_too_large(event)
             return True
         if event.files:
             try:
                 attachments = tuple([await self._fetch(ref) for ref in event.files])
             except FileTooLarge:
-                await self._say(event, before, self._too_large)
+                await self._say_too_large(event)
                 return True
             incoming = replace(incoming, attachments=attachments)
-        receipt = Receipt(
-            PLATFORM,
-            str(event.update_id),
-            incoming.user_ref,
+        envelope = UpdateEnvelope(
+            event.update_id,
+            event.chat_id,
             self.clock.now(),
-            was_unreachable=before.unreachable,
+            button=event.button,
+            pressed=event.pressed,
         )
-        token = CURRENT_RECEIPT.set(receipt)
-        try:
-            replies = await self.engine.handle(incoming)
-        finally:
-            CURRENT_RECEIPT.reset(token)
-        if receipt.duplicate:
+        replies = await self.engine.handle(incoming, envelope)
+        if envelope.duplicate:
+            log.info("Telegram update %s was already handled", event.update_id)
             return True
         # The pressed menu is replaced only when it was this person's own, live or stale;
         # a button we cannot read gets its answer in a new message.
-        menu = event.menu_message_id if before.payload is not None else None
-        await self.deliver(event.chat_id, incoming.user_ref, replies, menu)
-        await self.refresh_commands(event.chat_id, receipt.standing)
+        menu = event.menu_message_id if envelope.button_found else None
+        markups = envelope.markups or None  # none when the engine failed and says sorry
+        await self.deliver(event.chat_id, incoming.user_ref, replies, menu, markups)
+        await self.refresh_commands(event.chat_id, envelope.standing)
         return True
-
-    async def _before(self, event: TelegramEvent) -> Before:
-        incoming = event.incoming
-        async with self.db.transaction() as session:
-            if await already_received(session, PLATFORM, str(event.update_id)):
-                return Before(True, None, False, None)
-            payload = None
-            if event.button is not None:
-                token, index = event.button
-                payload = await resolve_button(
-                    session, PLATFORM, token, index, incoming.chat_ref, incoming.user_ref
-                )
-            found = await account_standing(session, PLATFORM, incoming.user_ref)
-        if found is None:
-            return Before(False, payload, False, None)
-        return Before(False, payload, found.unreachable, Standing(found.role, found.locale))
 
     async def _answer(self, query: CallbackQuery) -> None:
         try:
@@ -589,26 +540,25 @@ class TelegramAdapter:
             raise FileTooLarge
         return Attachment(ref.kind, ref.filename, content, ref.media_type, ref=ref.file_id)
 
-    def _t(self, event: TelegramEvent, before: Before) -> Translate:
+    async def _say_too_large(self, event: TelegramEvent) -> None:
+        try:
+            async with self.db.transaction() as session:
+                standing = await standing_of(session, PLATFORM, event.incoming.user_ref)
+        except Exception:
+            log.exception("could not look up who sent a file that is too large")
+            standing = None
         locale = (
-            before.standing.locale
-            if before.standing
+            standing.locale
+            if standing
             else resolve_locale(event.incoming.language_hint, self.default_locale)
         )
-        return self.translator.bind(locale)
-
-    def _too_large(self, t: Translate) -> str:
-        return t(
+        t = self.translator.bind(locale)
+        text = t(
             "That file is too large for me. Please send photos and documents of at most "
             "{limit} MB.",
             limit=self.config.max_file_bytes // (1024 * 1024),
         )
-
-    async def _say(
-        self, event: TelegramEvent, before: Before, text: Callable[[Translate], str]
-    ) -> None:
-        reply = Reply(text(self._t(event, before)))
-        await self.deliver(event.chat_id, event.incoming.user_ref, [reply])
+        await self.deliver(event.chat_id, event.incoming.user_ref, [Reply(text)])
 
     async def _membership_changed(self, update: Update) -> bool:
         change = update.my_chat_member
@@ -658,24 +608,8 @@ class TelegramAdapter:
     ) -> list[InlineKeyboardMarkup | None]:
         if not any(reply.choices for reply in replies):
             return [None] * len(replies)
-        markups: list[InlineKeyboardMarkup | None] = []
-        now = self.clock.now()
         async with self.db.transaction() as session:
-            for reply in replies:
-                if not reply.choices:
-                    markups.append(None)
-                    continue
-                token = await save_menu(
-                    session,
-                    PLATFORM,
-                    str(chat_id),
-                    user_ref,
-                    [choice.payload for choice in reply.choices],
-                    now,
-                )
-                labels = [choice.label for choice in reply.choices]
-                markups.append(keyboard(labels, token, reply.columns))
-        return markups
+            return await keep_menus(session, chat_id, user_ref, replies, self.clock.now())
 
     async def deliver(
         self,
@@ -683,15 +617,20 @@ class TelegramAdapter:
         user_ref: str,
         replies: Sequence[Reply],
         edit_message_id: int | None = None,
+        markups: Sequence[InlineKeyboardMarkup | None] | None = None,
     ) -> None:
-        """Send direct replies; the first may replace the menu that was pressed. Failures are
-        logged, and a person who blocked the bot is marked unreachable."""
-        replies = [r for r in replies if r.text.strip() or r.image or r.document or r.choices]
-        if not replies:
-            return
+        """Send direct replies with their keyboards (kept now, unless `markups` were kept in
+        the message's transaction); the first may replace the menu that was pressed. Failures
+        are logged, and a person who blocked the bot is marked unreachable."""
         try:
-            markups = await self.save_menus(chat_id, user_ref, replies)
-            for index, (reply, markup) in enumerate(zip(replies, markups, strict=True)):
+            if markups is None:
+                markups = await self.save_menus(chat_id, user_ref, replies)
+            shown = [
+                (reply, markup)
+                for reply, markup in zip(replies, markups, strict=True)
+                if reply.text.strip() or reply.image or reply.document or reply.choices
+            ]
+            for index, (reply, markup) in enumerate(shown):
                 await self.send_reply(
                     chat_id, reply, markup, edit_message_id if index == 0 else None
                 )

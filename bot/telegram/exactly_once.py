@@ -1,27 +1,32 @@
-"""One effect per Telegram update: the receipt is written in the engine's own transaction.
+"""One effect per Telegram update: the adapter's work rides in the engine's own transaction.
 
-The engine runs each message in one `Database.transaction()`. The Telegram adapter gives its
-engine this Database, which claims the update's receipt first thing in that transaction (so a
-redelivery, in this process or another, finds it or waits for it) and, last thing before the
-commit, reads who the person now is (for their command menu). The update being handled is
-passed down in a context variable, so the engine itself knows nothing of Telegram.
+The engine runs each message in one database transaction and lets an `Envelope` act at its
+start and end. Telegram's envelope claims the update's receipt first (so a redelivery, in
+this process or another, finds it or waits for it), resolves the pressed button's token and
+notes that the person is reachable again; last, it reads who the person now is (for their
+command menu) and keeps the menus the replies show under fresh tokens. So the receipt, the
+effect and the buttons that lead on from it commit together, or not at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup
 
-from domain.db import Database
+from bot.telegram.render import keyboard
+from domain.button_menus import resolve_button, save_menu
 from domain.enums import Platform, Role
 from domain.inbound import claim_message
 from domain.reachability import account_standing, mark_reachable
+from handlers.types import Incoming, Reply
+
+PLATFORM = Platform.TELEGRAM
+# A payload no conversation ever stamps: the engine answers "this menu has expired".
+EXPIRED_PAYLOAD = "expired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,54 +37,59 @@ class Standing:
     locale: str
 
 
-@dataclass
-class Receipt:
-    """The update being handled, and what its transaction found out."""
-
-    platform: Platform
-    key: str
-    user_ref: str
-    now: datetime
-    was_unreachable: bool = False
-    duplicate: bool = False
-    standing: Standing | None = None
-
-
-class DuplicateUpdate(Exception):
-    """Another delivery of this update has already had (or is having) its effect."""
-
-
-CURRENT_RECEIPT: ContextVar[Receipt | None] = ContextVar("telegram_receipt", default=None)
-
-
 async def standing_of(session: AsyncSession, platform: Platform, user_ref: str) -> Standing | None:
     found = await account_standing(session, platform, user_ref)
     return Standing(found.role, found.locale) if found else None
 
 
-class ExactlyOnceDatabase(Database):
-    """The application's database, whose transactions also claim the current update.
+@dataclass
+class UpdateEnvelope:
+    """One update's part of the engine's transaction, and what it found out there."""
 
-    It wraps the one Database (its engine, sessions and SQLite writer queue) and opens nothing
-    of its own; everything but `transaction` is the wrapped database's.
-    """
+    update_id: int
+    chat_id: int
+    now: datetime
+    button: tuple[str, int] | None = None  # (token, index) of a pressed button
+    pressed: bool = False  # a callback query, even one whose data we cannot read
+    duplicate: bool = False
+    button_found: bool = False  # the pressed button was this person's, in this chat
+    standing: Standing | None = None
+    markups: list[InlineKeyboardMarkup | None] = field(default_factory=list)  # one per reply
+    sender: str | None = None
 
-    def __init__(self, db: Database) -> None:
-        self._wrapped = db
+    async def opening(self, session: AsyncSession, incoming: Incoming) -> Incoming | None:
+        if not await claim_message(session, PLATFORM, str(self.update_id), self.now):
+            self.duplicate = True
+            return None
+        self.sender = incoming.user_ref
+        await mark_reachable(session, PLATFORM, incoming.user_ref)  # writing means reachable
+        if not self.pressed:
+            return incoming
+        payload = None
+        if self.button is not None:
+            token, index = self.button
+            payload = await resolve_button(
+                session, PLATFORM, token, index, incoming.chat_ref, incoming.user_ref
+            )
+        self.button_found = payload is not None
+        return replace(incoming, payload=payload or EXPIRED_PAYLOAD)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._wrapped, name)
+    async def closing(self, session: AsyncSession, replies: Sequence[Reply]) -> None:
+        assert self.sender is not None
+        self.standing = await standing_of(session, PLATFORM, self.sender)
+        self.markups = await keep_menus(session, self.chat_id, self.sender, replies, self.now)
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        receipt = CURRENT_RECEIPT.get()
-        async with self._wrapped.transaction() as session:
-            if receipt is not None:
-                if not await claim_message(session, receipt.platform, receipt.key, receipt.now):
-                    receipt.duplicate = True
-                    raise DuplicateUpdate(receipt.key)
-                if receipt.was_unreachable:
-                    await mark_reachable(session, receipt.platform, receipt.user_ref)
-            yield session
-            if receipt is not None:
-                receipt.standing = await standing_of(session, receipt.platform, receipt.user_ref)
+
+async def keep_menus(
+    session: AsyncSession, chat_id: int, user_ref: str, replies: Sequence[Reply], now: datetime
+) -> list[InlineKeyboardMarkup | None]:
+    """Each reply's keyboard: its choices kept under a fresh token bound to chat and person."""
+    markups: list[InlineKeyboardMarkup | None] = []
+    for reply in replies:
+        if not reply.choices:
+            markups.append(None)
+            continue
+        payloads = [choice.payload for choice in reply.choices]
+        token = await save_menu(session, PLATFORM, str(chat_id), user_ref, payloads, now)
+        markups.append(keyboard([choice.label for choice in reply.choices], token, reply.columns))
+    return markups

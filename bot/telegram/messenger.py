@@ -6,7 +6,8 @@ import logging
 
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.telegram.adapter import PLATFORM, TelegramAdapter
+from bot.telegram.adapter import TelegramAdapter
+from bot.telegram.exactly_once import PLATFORM
 from bot.telegram.limiter import NO_RETRY, retry_after_seconds
 from domain.delivery import Delivery, DeliveryOutcome, OutgoingMessage, Recipient
 from handlers.types import Attachment, Choice, Reply
