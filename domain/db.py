@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -81,6 +82,7 @@ class Database:
             _configure_sqlite(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
+        self._writer_connection: AsyncConnection | None = None
 
     async def _open_sqlite(self) -> sqlite.LoopConnection:
         args, kwargs = self.engine.sync_engine.dialect.create_connect_args(self.url)
@@ -103,15 +105,26 @@ class Database:
                 yield session
             return
         async with self._sqlite_writer:
+            # Sessions take turns on one connection: no pool check-out and return each time.
             # Not `async with session`: that closes it in a shielded task, two more turns of
             # the event loop per transaction, to survive cancellation mid-close. Closing a
             # SQLite session here never waits (see domain/sqlite.py), so it cannot be cut short.
-            session = self.sessions()
+            if self._writer_connection is None:
+                self._writer_connection = await self.engine.connect()
+            session = AsyncSession(bind=self._writer_connection, expire_on_commit=False)
             try:
                 async with session.begin():
                     yield session
-            finally:
+            except BaseException:
                 await session.close()
+                await self._drop_writer_connection()  # whatever state it is in, a fresh one next
+                raise
+            await session.close()
+
+    async def _drop_writer_connection(self) -> None:
+        connection, self._writer_connection = self._writer_connection, None
+        if connection is not None:
+            await connection.close()
 
     async def ping(self) -> bool:
         try:
@@ -122,4 +135,5 @@ class Database:
         return True
 
     async def dispose(self) -> None:
+        await self._drop_writer_connection()
         await self.engine.dispose()
