@@ -2,10 +2,11 @@
 
 The engine runs each message in one database transaction and lets an `Envelope` act at its
 start and end. Telegram's envelope claims the update's receipt first (so a redelivery, in
-this process or another, finds it or waits for it), resolves the pressed button's token and
-notes that the person is reachable again; last, it reads who the person now is (for their
-command menu) and keeps the menus the replies show under fresh tokens. So the receipt, the
-effect and the buttons that lead on from it commit together, or not at all.
+this process or another, finds it or waits for it) and resolves the pressed button's token;
+last, it reads who the person now is (for their command menu; one who had blocked the bot
+and writes again is reachable again) and keeps the menus the replies show under fresh
+tokens. So the receipt, the effect and the buttons that lead on from it commit together, or
+not at all.
 """
 
 from __future__ import annotations
@@ -62,7 +63,6 @@ class UpdateEnvelope:
             self.duplicate = True
             return None
         self.sender = incoming.user_ref
-        await mark_reachable(session, PLATFORM, incoming.user_ref)  # writing means reachable
         if not self.pressed:
             return incoming
         payload = None
@@ -76,7 +76,10 @@ class UpdateEnvelope:
 
     async def closing(self, session: AsyncSession, replies: Sequence[Reply]) -> None:
         assert self.sender is not None
-        self.standing = await standing_of(session, PLATFORM, self.sender)
+        found = await account_standing(session, PLATFORM, self.sender)
+        if found is not None and found.unreachable:  # writing to us means reachable again
+            await mark_reachable(session, PLATFORM, self.sender)
+        self.standing = Standing(found.role, found.locale) if found else None
         self.markups = await keep_menus(session, self.chat_id, self.sender, replies, self.now)
 
 
