@@ -5,6 +5,10 @@ navigating menus (commands, stamped buttons, typed numbers) and strangers trying
 invitation codes. Prints messages/second and p50/p99 latency. Runs on a fresh SQLite file,
 and on PostgreSQL when `--database URL` or PARTNERBOT_TEST_DATABASE_URL is given.
 
+Beside it, the floor in the same run: bare transactions through the same `Database` holding
+the least a menu message needs (read the conversation by key, write it back), with no engine
+around them, so the figures say how much is the engine's and how much the database layer's.
+
     .venv/bin/python benchmarks/engine_throughput.py [-n 5000] [--database URL] [--profile]
 """
 
@@ -24,7 +28,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.engine import make_url
 
 from bot.bootstrap import App, bootstrap
@@ -33,6 +37,7 @@ from domain import migrate
 from domain.db import Database
 from domain.demo import PEOPLE, seed_demo_network
 from domain.enums import Platform
+from domain.models import ConversationState
 from handlers.types import Incoming, Reply
 
 STRANGERS = 500  # distinct chat accounts, so lockouts do not turn every try into a refusal
@@ -114,7 +119,6 @@ async def run(url: str, count: int, profile: bool) -> None:
     cpu = time.process_time() - cpu_started  # this process's threads, not the database server
     if profiler:
         profiler.disable()
-    await app.aclose()
     latencies.sort()
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
@@ -124,8 +128,30 @@ async def run(url: str, count: int, profile: bool) -> None:
         f"p50 {p50:.2f} ms, p99 {p99:.2f} ms; "
         f"{count / cpu:,.0f} messages per CPU-second of this process"
     )
+    floor = await transaction_floor(app, count)
+    print(f"{'':10} floor: {floor:,.0f} bare transactions/s (one look-up and one write each)")
+    await app.aclose()
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+
+
+async def transaction_floor(app: App, count: int) -> float:
+    """Transactions/second of the least a menu message does: read a conversation, write it."""
+    conversations = ConversationState.__table__
+    read = select(conversations.c.version).where(conversations.c.user_ref == bindparam("ref"))
+    write = (
+        update(conversations)
+        .where(conversations.c.user_ref == bindparam("ref"))
+        .values(updated_at=bindparam("now"))
+    )
+    refs = [code for code, *_ in PEOPLE]
+    started = time.perf_counter()
+    for n in range(count):
+        ref = refs[n % len(refs)]
+        async with app.db.transaction() as session:
+            await session.execute(read, {"ref": ref})
+            await session.execute(write, {"ref": ref, "now": app.clock.now()})
+    return count / (time.perf_counter() - started)
 
 
 async def fresh_postgres(base_url: str) -> tuple[str, str]:

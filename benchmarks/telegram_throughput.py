@@ -4,6 +4,8 @@ Both run in this process against an in-process null transport (a `BaseRequest` t
 the Bot API locally), so the figures are the bot's own work, not the network's:
 
 - bare echo: python-telegram-bot's Application with one MessageHandler that echoes text;
+- echo with a receipt: the same, claiming each update_id in one database transaction before
+  echoing (the least that "exactly one effect per update" costs, on the same Database);
 - partnerbot menu navigation: bound people tapping "My profile" and "Back to menu" over and
   over: callback data resolved from its token, receipt claimed, the engine, the menu saved
   under a fresh token and edited in place, the callback query answered;
@@ -25,6 +27,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +43,10 @@ from bot.config import Settings
 from bot.telegram.adapter import TelegramAdapter, TelegramConfig
 from bot.telegram.limiter import Limits
 from domain import migrate
+from domain.db import Database
 from domain.demo import seed_demo_network
 from domain.enums import Platform
+from domain.inbound import claim_message
 from domain.models import ChatIdentity, User
 from handlers.types import Incoming, Reply
 
@@ -137,7 +142,8 @@ def press_update(update_id: int, chat_id: int, message_id: int, data: str) -> di
     }
 
 
-async def bare_echo(updates: int, chats: int) -> float:
+async def bare_echo(updates: int, chats: int, db: Database | None = None) -> float:
+    """python-telegram-bot echoing text; with `db`, each update's receipt claimed first."""
     application = (
         Application.builder()
         .token(TOKEN)
@@ -149,11 +155,15 @@ async def bare_echo(updates: int, chats: int) -> float:
 
     async def echo(update: Update, _context: object) -> None:
         assert update.message is not None
+        if db is not None:
+            async with db.transaction() as session:
+                now = datetime.now(UTC)
+                await claim_message(session, Platform.TELEGRAM, str(update.update_id), now)
         await update.message.reply_text(update.message.text or "")
 
     application.add_handler(MessageHandler(filters.TEXT, echo))
     await application.initialize()
-    ids = itertools.count(1)
+    ids = itertools.count(10**9)  # update_ids of their own: the adapter's run claims 1, 2, ...
 
     async def chat(chat_id: int, count: int) -> None:
         for _ in range(count):
@@ -263,6 +273,7 @@ async def main() -> int:
         echo = await bare_echo(args.updates, args.chats)
         app = await prepare(url)
         try:
+            receipted = await bare_echo(args.updates, args.chats, app.db)
             ours = await adapter_navigation(app, args.updates, args.chats)
             engine = await engine_navigation(app, args.updates, args.chats)
         finally:
@@ -270,9 +281,13 @@ async def main() -> int:
     backend = url.split(":", 1)[0]
     print(f"{args.updates} updates over {args.chats} chats, database {backend}")
     print(f"  bare python-telegram-bot echo       {echo:8.0f} updates/s")
+    print(f"  echo with a receipt transaction     {receipted:8.0f} updates/s")
     print(f"  partnerbot menu navigation (adapter) {ours:7.0f} updates/s")
     print(f"  partnerbot engine alone (console)    {engine:7.0f} messages/s")
     print(f"  adapter / bare echo                  {ours / echo:7.2f}  (target: >= 0.50)")
+    print(
+        f"  echo with a receipt / bare echo      {receipted / echo:7.2f}  (the ceiling that leaves)"
+    )
     print(f"  adapter / engine alone               {ours / engine:7.2f}")
     return 0
 
