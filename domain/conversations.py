@@ -9,7 +9,17 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, Update, bindparam, delete, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -189,6 +199,21 @@ def _this_conversation() -> tuple[ColumnElement[bool], ...]:
 
 
 @cache
+def _start(postgres: bool) -> Executable:
+    """A new conversation's row (unless another process has just made it)."""
+    insert = pg_insert if postgres else sqlite_insert
+    given = ("platform", "chat_ref", "user_ref", "secret", "expires_at", "updated_at")
+    return (
+        insert(_conversations)
+        .values(
+            {name: bindparam(f"b_{name}", type_=_conversations.c[name].type) for name in given}
+            | {"state": None, "data": {}, "menu": [], "menu_takes_numbers": False, "version": 0}
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+@cache
 def _write_back() -> Update:
     """One statement for every write-back: the kept columns and the lease."""
     columns = (*_KEPT, "updated_at", "expires_at")
@@ -246,24 +271,15 @@ async def open_for_message(
     }
     row = (await session.execute(query, where)).first()
     if row is None:
-        insert = pg_insert if postgres else sqlite_insert
-        await session.execute(
-            insert(_conversations)
-            .values(
-                platform=key.platform.value,
-                chat_ref=key.chat_ref,
-                user_ref=key.user_ref,
-                state=None,
-                data={},
-                menu=[],
-                menu_takes_numbers=False,
-                version=0,
-                secret=_new_secret(),
-                expires_at=now + ttl,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing()
-        )
+        start = {
+            "b_platform": key.platform.value,
+            "b_chat_ref": key.chat_ref,
+            "b_user_ref": key.user_ref,
+            "b_secret": _new_secret(),
+            "b_expires_at": now + ttl,
+            "b_updated_at": now,
+        }
+        await session.execute(_start(postgres), start)
         row = (await session.execute(query, where)).one()
     conversation = ConversationState(
         **{column.key: row._mapping[column] for column in _conversations.c}

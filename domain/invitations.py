@@ -8,8 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
+from typing import cast
 
-from sqlalchemy import Executable, bindparam, case, delete, exists, literal, select, update
+from sqlalchemy import (
+    Executable,
+    Table,
+    bindparam,
+    case,
+    delete,
+    exists,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -196,29 +207,14 @@ async def _record_miss(session: AsyncSession, clock: Clock, account: ChatAccount
     """Count the wrong code in one statement (two processes counting at once both count); a
     miss longer ago than the lockout does not count against a new try."""
     now = clock.now()
-    insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
-    counted = (
-        insert(CodeAttempts)
-        .values(
-            platform=account.platform.value,
-            external_id=account.external_id,
-            misses=1,
-            last_miss_at=now,
-            locked_until=None,
-        )
-        .on_conflict_do_update(
-            index_elements=["platform", "external_id"],
-            set_={
-                "misses": case(
-                    (CodeAttempts.last_miss_at < now - LOCKOUT, 1),
-                    else_=CodeAttempts.misses + 1,
-                ),
-                "last_miss_at": now,
-            },
-        )
-        .returning(CodeAttempts.misses)
-    )
-    misses = (await session.execute(counted)).scalar_one()
+    values = {
+        "b_platform": account.platform.value,
+        "b_external_id": account.external_id,
+        "b_now": now,
+        "b_stale_before": now - LOCKOUT,
+    }
+    counted = await session.execute(_count_miss(dialect_of(session) == "postgresql"), values)
+    misses = counted.scalar_one()
     if misses < MAX_MISSES:
         return RedeemResult(Redemption.NOT_FOUND, misses_left=MAX_MISSES - misses)
     locked_until = now + LOCKOUT
@@ -231,6 +227,34 @@ async def _record_miss(session: AsyncSession, clock: Clock, account: ChatAccount
         .values(misses=0, locked_until=locked_until)
     )
     return RedeemResult(Redemption.LOCKED, locked_until=locked_until)
+
+
+@cache
+def _count_miss(postgres: bool) -> Executable:
+    attempts = cast(Table, CodeAttempts.__table__)  # Core: not an ORM bulk insert
+    moment = attempts.c.last_miss_at.type
+    insert = pg_insert if postgres else sqlite_insert
+    return (
+        insert(attempts)
+        .values(
+            platform=bindparam("b_platform"),
+            external_id=bindparam("b_external_id"),
+            misses=1,
+            last_miss_at=bindparam("b_now", type_=moment),
+            locked_until=None,
+        )
+        .on_conflict_do_update(
+            index_elements=["platform", "external_id"],
+            set_={
+                "misses": case(
+                    (attempts.c.last_miss_at < bindparam("b_stale_before", type_=moment), 1),
+                    else_=attempts.c.misses + 1,
+                ),
+                "last_miss_at": bindparam("b_now", type_=moment),
+            },
+        )
+        .returning(attempts.c.misses)
+    )
 
 
 def _new_user_code() -> str:

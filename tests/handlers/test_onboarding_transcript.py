@@ -40,3 +40,14 @@ async def test_wrong_codes_lock_for_fifteen_minutes(chat: ConsoleChat, clock: Fi
     assert "15" in await chat.say("NEWP-ART2")
     clock.advance(timedelta(minutes=16))
     assert "怎么称呼您" in await chat.say("NEWP-ART2")
+
+
+async def test_misses_older_than_the_lockout_do_not_count(
+    chat: ConsoleChat, clock: FixedClock
+) -> None:
+    await chat.switch("newcomer")
+    for left in (4, 3, 2):
+        assert f"{left}" in await chat.say("ABCD-EFGH")
+    clock.advance(timedelta(minutes=16))
+    assert "4" in await chat.say("ABCD-EFGH")  # counting starts again
+    assert "3" in await chat.say("ABCD-EFGH")
