@@ -513,7 +513,7 @@ class TelegramAdapter:
         # The pressed menu is replaced only when it was this person's own, live or stale;
         # a button we cannot read gets its answer in a new message.
         menu = event.menu_message_id if envelope.button_found else None
-        markups = envelope.markups or None  # none when the engine failed and says sorry
+        markups = envelope.markups_for(replies)
         await self.deliver(event.chat_id, incoming.user_ref, replies, menu, markups)
         await self.refresh_commands(event.chat_id, envelope.standing)
         return True

@@ -55,6 +55,7 @@ class UpdateEnvelope:
     duplicate: bool = False
     button_found: bool = False  # the pressed button was this person's, in this chat
     standing: Standing | None = None
+    kept_for: list[Reply] = field(default_factory=list)  # the replies whose menus were kept
     markups: list[InlineKeyboardMarkup | None] = field(default_factory=list)  # one per reply
     sender: str | None = None
 
@@ -81,6 +82,12 @@ class UpdateEnvelope:
             await mark_reachable(session, PLATFORM, self.sender)
         self.standing = Standing(found.role, found.locale) if found else None
         self.markups = await keep_menus(session, self.chat_id, self.sender, replies, self.now)
+        self.kept_for = list(replies)
+
+    def markups_for(self, replies: Sequence[Reply]) -> list[InlineKeyboardMarkup | None] | None:
+        """The kept keyboards, if these are the replies they were kept for: not when the
+        transaction failed after all and the engine says sorry instead."""
+        return self.markups if list(replies) == self.kept_for else None
 
 
 async def keep_menus(

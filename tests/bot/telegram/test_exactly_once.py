@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from bot.bootstrap import App
+from bot.telegram.exactly_once import UpdateEnvelope
+from bot.telegram.render import keyboard
 from domain.models import InboundReceipt
 from handlers.context import Context
 from handlers.engine import Engine
 from handlers.router import Router
+from handlers.types import Choice, Reply
 from tests.bot.telegram.conftest import STRANGER, running
 from tests.fakes.telegram_server import FakeBotApi
 
@@ -47,3 +52,14 @@ async def test_a_failed_update_leaves_no_receipt_so_a_retry_runs_again(
         fine = api.text_update(STRANGER, "/help")
         assert await api.post_webhook(fine) == 200
         assert str(fine["update_id"]) in await _receipts(demo_app)
+
+
+def test_kept_menus_go_only_with_the_replies_they_were_kept_for() -> None:
+    """When the commit fails after the menus were kept, the engine says sorry instead: that
+    reply is sent on its own, without the keyboards of the answer that was rolled back."""
+    envelope = UpdateEnvelope(1, 42, datetime(2026, 12, 3, tzinfo=UTC))
+    answer = [Reply("menu", (Choice("Orders", "x"),)), Reply("more")]
+    envelope.kept_for = list(answer)
+    envelope.markups = [keyboard(["Orders"], "token", 1), None]
+    assert envelope.markups_for(answer) == envelope.markups
+    assert envelope.markups_for([Reply("Sorry, something went wrong")]) is None
