@@ -4,8 +4,9 @@ WeChat waits 5 seconds for an answer and then retries (three times in all). The 
 a task: when it finishes within the reply budget (about 4.5 s) the first message goes back
 passively in the HTTP answer and the rest through the customer-service (or WeCom application)
 API; otherwise the webhook answers "success" at once and every reply goes through the API
-when it is ready. A message is claimed in the database before it is handled, so retries and
-other processes change nothing twice.
+when it is ready. A message's receipt is claimed in the same database transaction as its
+effect (`MessageEnvelope`), so retries and other processes change nothing twice, and a
+process that dies halfway leaves nothing claimed: WeChat's retry is then handled afresh.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 from wechatpy.crypto import PrpCrypto as OfficialAccountCipher
 from wechatpy.crypto import WeChatCrypto as OfficialAccountCrypto
 from wechatpy.enterprise.crypto import PrpCrypto as WeComCipher
@@ -51,6 +54,7 @@ from domain.db import Database
 from domain.enums import Platform
 from domain.inbound import claim_message, note_contact
 from domain.receipts import prune_receipts
+from handlers.engine import Envelope
 from handlers.types import Attachment, Incoming, Location, Reply
 
 log = logging.getLogger(__name__)
@@ -64,7 +68,35 @@ PRUNE_EVERY = timedelta(hours=1)
 
 
 class Conversations(Protocol):
-    async def handle(self, incoming: Incoming) -> list[Reply]: ...
+    async def handle(self, incoming: Incoming, envelope: Envelope | None = None) -> list[Reply]: ...
+
+
+@dataclass
+class MessageEnvelope:
+    """One message's receipt and contact note, inside the engine's transaction."""
+
+    platform: Platform
+    message: InboundMessage
+    now: datetime
+    duplicate: bool = False
+
+    async def opening(self, session: AsyncSession, incoming: Incoming) -> Incoming | None:
+        if not await claim_message(session, self.platform, self.message.dedupe_key, self.now):
+            self.duplicate = True
+            return None
+        await _note_contact(session, self.platform, self.message, self.now)
+        return incoming
+
+    async def closing(self, session: AsyncSession, replies: Sequence[Reply]) -> None:
+        pass
+
+
+async def _note_contact(
+    session: AsyncSession, platform: Platform, message: InboundMessage, now: datetime
+) -> None:
+    """Writing (or following) reopens the reply window; unfollowing closes it."""
+    left = message.kind == "event" and message.event == "unsubscribe"
+    await note_contact(session, platform, message.sender, now, unfollowed=left)
 
 
 class ReplySender(Protocol):
@@ -143,15 +175,17 @@ class Webhook(ABC):
             message = self._read(body, query)
         except Refused as refused:
             return self._refuse(request, refused)
+        incoming = self._incoming(message)
         try:
-            fresh = await self._claim(message)
+            await self._prune_receipts_now_and_then()
+            if incoming is None:  # an event with nothing to say: only its receipt and contact
+                await self._claim(message)
+                return success()
         except (SQLAlchemyError, OSError):
             log.exception("could not record a %s message; WeChat will retry", self.platform)
             return web.Response(status=503, text="try again")
-        incoming = self._incoming(message)
-        if not fresh or incoming is None:
-            return success()
-        task = asyncio.create_task(self.engine.handle(incoming))
+        envelope = MessageEnvelope(self.platform, message, self.clock.now())
+        task = asyncio.create_task(self.engine.handle(incoming, envelope))
         self._keep(task)
         remaining = self.reply_budget - (loop.time() - started)
         done, _ = await asyncio.wait({task}, timeout=max(remaining, 0.0))
@@ -195,18 +229,20 @@ class Webhook(ABC):
         )
         return web.Response(status=refused.status, text=refused.reason)
 
-    async def _claim(self, message: InboundMessage) -> bool:
+    async def _claim(self, message: InboundMessage) -> None:
         now = self.clock.now()
         async with self.db.transaction() as session:
-            if self._pruned_at is None or now - self._pruned_at > PRUNE_EVERY:
-                # WeChat retries within seconds; a receipt older than that only takes room.
-                self._pruned_at = now
-                await prune_receipts(session, self.platform, now - KEEP_RECEIPTS)
-            fresh = await claim_message(session, self.platform, message.dedupe_key, now)
-            if fresh:
-                left = message.kind == "event" and message.event == "unsubscribe"
-                await note_contact(session, self.platform, message.sender, now, unfollowed=left)
-        return fresh
+            if await claim_message(session, self.platform, message.dedupe_key, now):
+                await _note_contact(session, self.platform, message, now)
+
+    async def _prune_receipts_now_and_then(self) -> None:
+        """WeChat retries within seconds; a receipt older than two days only takes room."""
+        now = self.clock.now()
+        if self._pruned_at is not None and now - self._pruned_at <= PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        async with self.db.transaction() as session:
+            await prune_receipts(session, self.platform, now - KEEP_RECEIPTS)
 
     def _incoming(self, message: InboundMessage) -> Incoming | None:
         text = message.text
