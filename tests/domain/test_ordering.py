@@ -21,6 +21,7 @@ from domain.ordering import (
     approvers_for,
     move_order,
     order_view,
+    order_views,
     place_order,
 )
 
@@ -170,3 +171,23 @@ async def test_cancel_only_while_pending_and_only_by_the_orderer(demo_app: App) 
         assert done.outcome is Transition.DONE
         again = await move_order(session, demo_app.clock, tier1, order_id, OrderStatus.APPROVED)
         assert again.outcome is Transition.ALREADY_DECIDED
+
+
+async def test_a_page_of_orders_keeps_each_orders_own_lines_events_and_decider(
+    demo_app: App,
+) -> None:
+    first = await _place(demo_app, await _person(demo_app, "S201"), "cart-a")
+    second = await _place(demo_app, await _person(demo_app, "S201"), "cart-b")
+    tier1 = await _person(demo_app, "T101")
+    async with demo_app.db.transaction() as session:
+        await move_order(session, demo_app.clock, tier1, second, OrderStatus.APPROVED)
+    async with demo_app.db.transaction() as session:
+        views = await order_views(session, [second, 999_999, first])
+        one_by_one = [await order_view(session, second), await order_view(session, first)]
+    assert [view.id for view in views] == [second, first]  # as asked, the unknown left out
+    assert views == one_by_one
+    assert [e.status for e in views[0].events] == [OrderStatus.PENDING, OrderStatus.APPROVED]
+    assert views[0].decided_by_name == "陈建国"
+    assert [e.status for e in views[1].events] == [OrderStatus.PENDING]
+    assert views[1].decided_by_name is None
+    assert [line.sku for line in views[1].lines] == ["A100"]
