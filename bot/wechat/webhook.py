@@ -71,19 +71,17 @@ class Conversations(Protocol):
     async def handle(self, incoming: Incoming, envelope: Envelope | None = None) -> list[Reply]: ...
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class MessageEnvelope:
     """One message's receipt and contact note, inside the engine's transaction."""
 
     platform: Platform
     message: InboundMessage
     now: datetime
-    duplicate: bool = False
 
     async def opening(self, session: AsyncSession, incoming: Incoming) -> Incoming | None:
         if not await claim_message(session, self.platform, self.message.dedupe_key, self.now):
-            self.duplicate = True
-            return None
+            return None  # a retry of a message already handled: no answer, just "success"
         await _note_contact(session, self.platform, self.message, self.now)
         return incoming
 
