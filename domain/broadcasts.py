@@ -1099,15 +1099,18 @@ class DraftView:
         )
 
 
+def _own_draft(broadcast_id: int, author_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The author's own broadcast, still a draft: whose drafts may be read and changed."""
+    return (
+        Broadcast.id == broadcast_id,
+        Broadcast.author_id == author_id,
+        Broadcast.status == BroadcastStatus.DRAFT.value,
+    )
+
+
 async def draft_for(session: AsyncSession, broadcast_id: int, author_id: int) -> DraftView | None:
     """The author's own draft, still unsent; None for anyone else's or a sent one."""
-    broadcast = await session.scalar(
-        select(Broadcast).where(
-            Broadcast.id == broadcast_id,
-            Broadcast.author_id == author_id,
-            Broadcast.status == BroadcastStatus.DRAFT.value,
-        )
-    )
+    broadcast = await session.scalar(select(Broadcast).where(*_own_draft(broadcast_id, author_id)))
     if broadcast is None:
         return None
     attachment = (
@@ -1148,11 +1151,7 @@ async def update_draft(
         return True
     result = await session.execute(
         update(Broadcast)
-        .where(
-            Broadcast.id == broadcast_id,
-            Broadcast.author_id == author_id,
-            Broadcast.status == BroadcastStatus.DRAFT.value,
-        )
+        .where(*_own_draft(broadcast_id, author_id))
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -1164,11 +1163,7 @@ async def schedule_broadcast(
 ) -> Outcome:
     result = await session.execute(
         update(Broadcast)
-        .where(
-            Broadcast.id == broadcast_id,
-            Broadcast.author_id == author_id,
-            Broadcast.status == BroadcastStatus.DRAFT.value,
-        )
+        .where(*_own_draft(broadcast_id, author_id))
         .values(status=BroadcastStatus.SCHEDULED.value, send_at=send_at)
         .execution_options(synchronize_session=False)
     )

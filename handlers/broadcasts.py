@@ -647,8 +647,6 @@ async def preview_button(ctx: Context) -> None:
 
 @router.button("discard", roles=MANAGERS)
 async def discard(ctx: Context) -> None:
-    person = ctx.person
-    assert person is not None
     draft = await _draft(ctx)
     if draft is None:
         return

@@ -242,6 +242,17 @@ class TokenApi:
             token = await self.token.get(stale=token)
         return result  # pragma: no cover - the loop always returns
 
+    async def upload_media(
+        self, kind: str, filename: str, content: bytes, media_type: str
+    ) -> ApiResult:
+        """A temporary media file (both APIs: the same path and form)."""
+        return await self.call(
+            "POST",
+            "/cgi-bin/media/upload",
+            params={"type": kind},
+            form=self.media_form(filename, content, media_type),
+        )
+
     @staticmethod
     def media_form(
         filename: str, content: bytes, media_type: str
@@ -285,16 +296,6 @@ class OfficialAccountApi(TokenApi):
         body = {"touser": openid, "template_id": template_id, "data": data}
         return await self.call("POST", "/cgi-bin/message/template/send", json=body)
 
-    async def upload_media(
-        self, kind: str, filename: str, content: bytes, media_type: str
-    ) -> ApiResult:
-        return await self.call(
-            "POST",
-            "/cgi-bin/media/upload",
-            params={"type": kind},
-            form=self.media_form(filename, content, media_type),
-        )
-
     async def create_menu(self, menu: dict[str, Any]) -> ApiResult:
         return await self.call("POST", "/cgi-bin/menu/create", json=menu)
 
@@ -319,16 +320,6 @@ class WeComApi(TokenApi):
     async def send_message(self, userid: str, message: dict[str, Any]) -> ApiResult:
         body = {"touser": userid, "agentid": self.agent_id, **message}
         return await self.call("POST", "/cgi-bin/message/send", json=body)
-
-    async def upload_media(
-        self, kind: str, filename: str, content: bytes, media_type: str
-    ) -> ApiResult:
-        return await self.call(
-            "POST",
-            "/cgi-bin/media/upload",
-            params={"type": kind},
-            form=self.media_form(filename, content, media_type),
-        )
 
     async def create_menu(self, menu: dict[str, Any]) -> ApiResult:
         return await self.call(
