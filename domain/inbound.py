@@ -36,8 +36,10 @@ class Contact:
 async def claim_message(session: AsyncSession, platform: Platform, key: str, now: datetime) -> bool:
     """Record a platform message as handled; False when it was already claimed (a retry).
 
-    The claim commits before the message is handled, so a retry arriving while the first
-    delivery is still being handled, in this process or another, changes nothing.
+    Made first in the transaction that handles the message, so it commits with the effect or
+    not at all: a retry arriving while the first delivery is still being handled, in this
+    process or another, waits for it (SQLite's write lock, PostgreSQL's unique index) and then
+    finds the claim.
     """
     if len(key) > MAX_KEY:  # a digest keeps long keys distinct where cutting them would not
         key = "sha256:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
