@@ -502,6 +502,7 @@ class TelegramAdapter:
         envelope = UpdateEnvelope(
             event.update_id,
             event.chat_id,
+            incoming.user_ref,
             self.clock.now(),
             button=event.button,
             pressed=event.pressed,

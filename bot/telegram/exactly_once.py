@@ -49,6 +49,7 @@ class UpdateEnvelope:
 
     update_id: int
     chat_id: int
+    user_ref: str
     now: datetime
     button: tuple[str, int] | None = None  # (token, index) of a pressed button
     pressed: bool = False  # a callback query, even one whose data we cannot read
@@ -57,13 +58,11 @@ class UpdateEnvelope:
     standing: Standing | None = None
     kept_for: list[Reply] = field(default_factory=list)  # the replies whose menus were kept
     markups: list[InlineKeyboardMarkup | None] = field(default_factory=list)  # one per reply
-    sender: str | None = None
 
     async def opening(self, session: AsyncSession, incoming: Incoming) -> Incoming | None:
         if not await claim_message(session, PLATFORM, str(self.update_id), self.now):
             self.duplicate = True
             return None
-        self.sender = incoming.user_ref
         if not self.pressed:
             return incoming
         payload = None
@@ -76,12 +75,11 @@ class UpdateEnvelope:
         return replace(incoming, payload=payload or EXPIRED_PAYLOAD)
 
     async def closing(self, session: AsyncSession, replies: Sequence[Reply]) -> None:
-        assert self.sender is not None
-        found = await account_standing(session, PLATFORM, self.sender)
+        found = await account_standing(session, PLATFORM, self.user_ref)
         if found is not None and found.unreachable:  # writing to us means reachable again
-            await mark_reachable(session, PLATFORM, self.sender)
+            await mark_reachable(session, PLATFORM, self.user_ref)
         self.standing = Standing(found.role, found.locale) if found else None
-        self.markups = await keep_menus(session, self.chat_id, self.sender, replies, self.now)
+        self.markups = await keep_menus(session, self.chat_id, self.user_ref, replies, self.now)
         self.kept_for = list(replies)
 
     def markups_for(self, replies: Sequence[Reply]) -> list[InlineKeyboardMarkup | None] | None:

@@ -57,7 +57,7 @@ async def test_a_failed_update_leaves_no_receipt_so_a_retry_runs_again(
 def test_kept_menus_go_only_with_the_replies_they_were_kept_for() -> None:
     """When the commit fails after the menus were kept, the engine says sorry instead: that
     reply is sent on its own, without the keyboards of the answer that was rolled back."""
-    envelope = UpdateEnvelope(1, 42, datetime(2026, 12, 3, tzinfo=UTC))
+    envelope = UpdateEnvelope(1, 42, "42", datetime(2026, 12, 3, tzinfo=UTC))
     answer = [Reply("menu", (Choice("Orders", "x"),)), Reply("more")]
     envelope.kept_for = list(answer)
     envelope.markups = [keyboard(["Orders"], "token", 1), None]
